@@ -1,0 +1,109 @@
+"""Application factory: configuration, extensions, blueprints, error pages, headers, commands."""
+
+import logging
+import os
+from datetime import timedelta
+import re
+
+from flask import Flask, g, render_template, request
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app import commands, i18n
+from app.config import Config, finalise
+from app.extensions import babel, csrf, db, migrate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    finalise(app.config)
+
+    os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    _hide_addresses_from_dev_server_log()
+
+    from app.survey import bp as survey_bp
+
+    app.register_blueprint(survey_bp)
+    commands.init_app(app)
+
+    @app.context_processor
+    def page_context():
+        return {
+            "text_direction": i18n.text_direction(),
+            "languages": app.config["LANGUAGES"],
+            "current_language": str(get_locale()),
+            "language_url": i18n.language_url,
+            "survey_name": app.config["SURVEY_NAME"] or _("Community survey"),
+            "survey_status": g.get("survey_status", "open"),
+            "format_date": format_date,
+            # The last day on which answers were accepted, for "It closed on 22 June".
+            "last_open_day": app.config["SURVEY_CLOSES"] - timedelta(microseconds=1)
+            if app.config["SURVEY_CLOSES"]
+            else None,
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response = i18n.remember_language(response)
+        headers = response.headers
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint != "static":
+            # Nothing a respondent saw may come back from the cache (Back button, shared device).
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    _register_error_pages(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        # The draft is untouched: the page explains and offers a way back to the same question.
+        return render_template("errors/error.html", error=error, csrf=True, back=request.path), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_template("errors/error.html", error=error, back=None), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_template("errors/error.html", error=None, back=None), 500
+
+
+_ADDRESS_AND_TIME = re.compile(r"^\S+ - - \[[^\]]*\] ")
+
+
+class _NoAddressFilter(logging.Filter):
+    """The development server logs the client's address and the time; keep only the request line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _ADDRESS_AND_TIME.sub("", str(record.msg))
+        return True
+
+
+def _hide_addresses_from_dev_server_log() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _NoAddressFilter) for f in logger.filters):
+        logger.addFilter(_NoAddressFilter())

@@ -1,0 +1,84 @@
+"""Settings from the environment, in one place, with safe defaults for development."""
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+# The languages a respondent can choose. Adding one: `pybabel init -l xx`, translate, compile, add a line here.
+# Each is named in itself, and right-to-left scripts are marked so the page mirrors.
+LANGUAGES = {
+    "en": {"name": "English", "dir": "ltr"},
+    "pl": {"name": "Polski", "dir": "ltr"},
+    "ro": {"name": "Română", "dir": "ltr"},
+    "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "ur": {"name": "اردو", "dir": "rtl"},
+    "bn": {"name": "বাংলা", "dir": "ltr"},
+    "ar": {"name": "العربية", "dir": "rtl"},
+}
+
+
+def parse_london_time(value: str | None, end_of_day: bool = False) -> datetime | None:
+    """Read an ISO date or datetime as Europe/London time.
+
+    A bare date means the start of that day, or with end_of_day (for a closing date) the start of
+    the next day, so "SURVEY_CLOSES=2021-06-22" keeps the survey open all of 22 June.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    if end_of_day and len(value) == 10:
+        moment = (moment + timedelta(days=1)).replace(tzinfo=LONDON)
+    return moment
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Read once at start-up; tests pass overrides to create_app()."""
+
+    ENV_NAME = os.environ.get("APP_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'survey.sqlite3'}"
+    )
+    SURVEY_NAME = os.environ.get("SURVEY_NAME", "")  # empty: the translated default name
+    SURVEY_OPENS = parse_london_time(os.environ.get("SURVEY_OPENS"))
+    SURVEY_CLOSES = parse_london_time(os.environ.get("SURVEY_CLOSES"), end_of_day=True)
+    QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+    DRAFT_IDLE_MINUTES = _int("DRAFT_IDLE_MINUTES", 60)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Werkzeug also caps the number of form fields, so a body of thousands of tiny fields is refused early.
+    MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)
+
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/London"
+
+    # The CSRF token lives as long as the session, so a slow respondent never meets an expired token.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_NAME = "session"
+    LANGUAGE_COOKIE = "lang"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = ENV_NAME == "production"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+def finalise(config: dict) -> None:
+    """Check settings that depend on each other; production refuses to start without a real secret."""
+    if not config.get("SECRET_KEY"):
+        if config.get("ENV_NAME") == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
+        config["SECRET_KEY"] = "development-only-secret-key"
+    opens, closes = config.get("SURVEY_OPENS"), config.get("SURVEY_CLOSES")
+    if opens and closes and opens >= closes:
+        raise RuntimeError("SURVEY_OPENS must be before SURVEY_CLOSES.")

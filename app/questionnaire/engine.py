@@ -1,0 +1,101 @@
+"""The engine that walks a questionnaire: plain functions over (questionnaire, answers).
+
+`answers` maps question id to an option code (single choice, scale), a list of codes (multiple
+choice) or a string (free text). An optional question left blank is stored as "" or [] so that its
+page counts as visited.
+"""
+
+from app.questionnaire.model import Kind, Page, Question, Questionnaire
+
+
+def visible_pages(questionnaire: Questionnaire, answers: dict) -> list[Page]:
+    """The pages this respondent sees, in order. Conditions only see answers on pages still shown."""
+    shown: list[Page] = []
+    seen: dict = {}
+    for page in questionnaire.pages:
+        if page.is_shown(seen):
+            shown.append(page)
+            seen.update({q.id: answers[q.id] for q in page.questions if q.id in answers})
+    return shown
+
+
+def prune(questionnaire: Questionnaire, answers: dict) -> dict:
+    """Drop answers to questions that branching now hides (or that no longer exist)."""
+    kept = {q.id for page in visible_pages(questionnaire, answers) for q in page.questions}
+    return {qid: value for qid, value in answers.items() if qid in kept}
+
+
+def is_answered(page: Page, answers: dict) -> bool:
+    return all(question.id in answers for question in page.questions)
+
+
+def first_unanswered(questionnaire: Questionnaire, answers: dict) -> Page | None:
+    """The first page still to answer; None when the respondent can check their answers."""
+    return next(
+        (page for page in visible_pages(questionnaire, answers) if not is_answered(page, answers)),
+        None,
+    )
+
+
+def page_number(questionnaire: Questionnaire, page: Page) -> int:
+    """A page's stable position (1-based) in the whole questionnaire: the number in its URL."""
+    return questionnaire.pages.index(page) + 1
+
+
+def page_by_number(questionnaire: Questionnaire, number: int) -> Page | None:
+    if 1 <= number <= len(questionnaire.pages):
+        return questionnaire.pages[number - 1]
+    return None
+
+
+def can_visit(questionnaire: Questionnaire, page: Page, answers: dict) -> bool:
+    """A page may be shown if branching shows it and every page before it has been answered."""
+    pages = visible_pages(questionnaire, answers)
+    if page not in pages:
+        return False
+    return all(is_answered(earlier, answers) for earlier in pages[: pages.index(page)])
+
+
+def step(questionnaire: Questionnaire, page: Page, answers: dict) -> tuple[int, int]:
+    """(n, total) for "Question n of total", counting only the pages this respondent sees."""
+    pages = visible_pages(questionnaire, answers)
+    return pages.index(page) + 1, len(pages)
+
+
+def next_page(questionnaire: Questionnaire, page: Page, answers: dict) -> Page | None:
+    pages = visible_pages(questionnaire, answers)
+    index = pages.index(page)
+    return pages[index + 1] if index + 1 < len(pages) else None
+
+
+def previous_page(questionnaire: Questionnaire, page: Page, answers: dict) -> Page | None:
+    pages = visible_pages(questionnaire, answers)
+    index = pages.index(page)
+    return pages[index - 1] if index > 0 else None
+
+
+def record_page(questionnaire: Questionnaire, answers: dict, page: Page, given: dict) -> dict:
+    """Answers after saving one page: its questions replaced, then hidden answers dropped."""
+    updated = dict(answers)
+    for question in page.questions:
+        updated[question.id] = given.get(question.id, [] if question.kind is Kind.MULTIPLE else "")
+    return prune(questionnaire, updated)
+
+
+def answer_rows(questionnaire: Questionnaire, answers: dict) -> list[tuple[str, str]]:
+    """(question id, value) rows to store: a row per chosen option, none for a blank answer."""
+    rows = []
+    for page in visible_pages(questionnaire, answers):
+        for question in page.questions:
+            value = answers.get(question.id)
+            values = value if isinstance(value, list) else [value]
+            rows.extend((question.id, v) for v in values if v)
+    return rows
+
+
+def answer_labels(question: Question, value) -> list:
+    """The lazily translated labels of an answer, for "Check your answers"; empty when skipped."""
+    if question.kind is Kind.TEXT:
+        return [value] if value else []
+    codes = value if isinstance(value, list) else [value]
+    return [option.label for option in question.options if option.code in codes]

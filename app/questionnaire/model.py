@@ -1,0 +1,84 @@
+"""The building blocks of a questionnaire: small frozen dataclasses holding lazily translated text."""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    SINGLE = "single"  # choose one option (radios)
+    MULTIPLE = "multiple"  # choose any options; some options may be exclusive
+    SCALE = "scale"  # choose one point of an ordered scale (radios laid out in a row)
+    TEXT = "text"  # short free text with a length limit
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str  # stable: stored and exported; never change the meaning of a code once live
+    label: object  # lazy string
+    exclusive: bool = False  # "none of these" / "prefer not to say": cannot be combined
+    group: object | None = None  # heading for a group of options (e.g. ethnic groups)
+
+
+@dataclass(frozen=True)
+class ShownIf:
+    """Show a page only when an earlier answer to `question` contains any of `codes`."""
+
+    question: str
+    codes: tuple[str, ...]
+
+    def matches(self, answers: dict) -> bool:
+        given = answers.get(self.question)
+        given = given if isinstance(given, list) else [given]
+        return any(code in given for code in self.codes)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str  # stable: stored, exported and used as the form field name
+    text: object
+    kind: Kind
+    options: tuple[Option, ...] = ()
+    hint: object | None = None
+    required: bool = True
+    max_length: int = 500  # for TEXT questions
+    summary_label: object | None = None  # shorter wording for "Check your answers" and summaries
+
+    def option(self, code: str) -> Option | None:
+        return next((option for option in self.options if option.code == code), None)
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind is not Kind.TEXT
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str  # stable; never shown in a URL (URLs carry only the step number)
+    title: object  # the page heading; the legend itself on single-question pages
+    questions: tuple[Question, ...]
+    intro: object | None = None  # a paragraph above the questions
+    content_note: bool = False  # show the content note and help contacts first
+    shown_if: tuple[ShownIf, ...] = ()  # all must match
+    optional_section: bool = False  # "about you": say the questions are optional and why
+
+    def is_shown(self, answers: dict) -> bool:
+        return all(condition.matches(answers) for condition in self.shown_if)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    version: str  # recorded with every response; bump it when questions change
+    title: object  # the start page heading
+    purpose: object  # the start page's first paragraph: who asks, and why
+    pages: tuple[Page, ...]
+    minutes: int  # how long it takes, said on the start page
+    questions: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        by_id = {q.id: q for page in self.pages for q in page.questions}
+        if len(by_id) != sum(len(page.questions) for page in self.pages):
+            raise ValueError("question ids must be unique")
+        object.__setattr__(self, "questions", by_id)
+
+    def page(self, page_id: str) -> Page | None:
+        return next((page for page in self.pages if page.id == page_id), None)

@@ -1,0 +1,112 @@
+"""Answers in progress, kept on the server. Plain functions, testable without HTTP.
+
+The respondent's cookie holds only a random token; the database holds its SHA-256, so a copy of
+the database cannot be used to take over anyone's session.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, update
+
+from app.extensions import db
+from app.models import Answer, Draft, Response
+from app.questionnaire.engine import answer_rows, prune
+from app.questionnaire.model import Questionnaire
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _expiry(idle_minutes: int) -> datetime:
+    # Rounded to the minute: the expiry needs no more precision, so none is kept.
+    return (_now() + timedelta(minutes=idle_minutes)).replace(second=0, microsecond=0)
+
+
+def start_draft(idle_minutes: int) -> str:
+    """Create an empty draft and return the token for the respondent's cookie."""
+    purge_expired_drafts()  # cheap, indexed; keeps the table small without a scheduler
+    token = secrets.token_urlsafe(32)
+    db.session.add(Draft(id=_key(token), answers={}, expires_at=_expiry(idle_minutes)))
+    db.session.commit()
+    return token
+
+
+def find_draft(token: str | None) -> Draft | None:
+    """The live draft for a token, or None when there is none or it has expired."""
+    if not token:
+        return None
+    draft = db.session.get(Draft, _key(token))
+    if draft is None:
+        return None
+    expires_at = draft.expires_at
+    if expires_at.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    if expires_at <= _now():
+        db.session.delete(draft)
+        db.session.commit()
+        return None
+    return draft
+
+
+def save_answers(draft: Draft, answers: dict, idle_minutes: int) -> None:
+    draft.answers = answers
+    draft.expires_at = _expiry(idle_minutes)
+    db.session.commit()
+
+
+def touch(draft: Draft, idle_minutes: int) -> None:
+    """Reading a page counts as activity, but only write when the expiry actually moves."""
+    expiry = _expiry(idle_minutes)
+    current = draft.expires_at.replace(tzinfo=timezone.utc) if draft.expires_at.tzinfo is None else draft.expires_at
+    if expiry > current:
+        draft.expires_at = expiry
+        db.session.commit()
+
+
+def submit_draft(draft: Draft, questionnaire: Questionnaire, language: str, today) -> bool:
+    """Turn a draft into a response, exactly once, in one transaction.
+
+    The conditional UPDATE claims the draft: a second submit (a double tap, a resend, another
+    server) finds it already claimed and changes nothing. The response gets a new random id and
+    the draft keeps no answers and no link to it.
+    """
+    answers = prune(questionnaire, draft.answers or {})
+    claimed = db.session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.submitted.is_(False))
+        .values(submitted=True, answers={})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    response = Response(
+        id=secrets.token_hex(16),
+        submitted_on=today,
+        language=language,
+        questionnaire_version=questionnaire.version,
+    )
+    response.answers = [Answer(question_id=qid, value=value) for qid, value in answer_rows(questionnaire, answers)]
+    db.session.add(response)
+    db.session.commit()
+    return True
+
+
+def discard_draft(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(Draft).where(Draft.id == _key(token)))
+        db.session.commit()
+
+
+def purge_expired_drafts() -> int:
+    """Delete every draft past its expiry; returns how many."""
+    deleted = db.session.execute(delete(Draft).where(Draft.expires_at <= _now())).rowcount
+    db.session.commit()
+    return deleted

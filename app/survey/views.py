@@ -1,0 +1,155 @@
+"""Public survey routes. Thin: load the draft, ask the engine, render or redirect (Post/Redirect/Get)."""
+
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+
+from app.help_contacts import CONTACTS
+from app.questionnaire import QUESTIONNAIRE as Q
+from app.questionnaire import engine
+from app.survey import bp, drafts
+from app.survey.forms import form_class, given_answers
+from app.survey.state import survey_status, today_london
+
+DRAFT_KEY = "draft"
+
+
+def _idle() -> int:
+    return current_app.config["DRAFT_IDLE_MINUTES"]
+
+
+def _question_url(page, change: bool = False):
+    number = engine.page_number(Q, page)
+    return url_for("survey.question", number=number, change=1 if change else None)
+
+
+def _resume_url(answers: dict):
+    page = engine.first_unanswered(Q, answers)
+    return _question_url(page) if page else url_for("survey.check")
+
+
+@bp.before_request
+def check_survey_open():
+    """Outside the opening dates no answer is accepted; a draft in progress gets a clear page."""
+    g.survey_status = survey_status(current_app.config["SURVEY_OPENS"], current_app.config["SURVEY_CLOSES"])
+    always_open = {"survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.exit", "survey.done"}
+    if g.survey_status != "open" and request.endpoint not in always_open:
+        return render_template("survey/closed.html"), 200 if request.method == "GET" else 403
+
+
+def _draft_or_page():
+    """The live draft, or the page to show instead: expired, already sent, or not started."""
+    token = session.get(DRAFT_KEY)
+    draft = drafts.find_draft(token)
+    if draft is None:
+        if token:
+            session.pop(DRAFT_KEY, None)
+            return None, (render_template("survey/expired.html"), 200)
+        return None, redirect(url_for("survey.start"))
+    if draft.submitted:
+        return None, redirect(url_for("survey.done"))
+    return draft, None
+
+
+@bp.get("/")
+def start():
+    draft = drafts.find_draft(session.get(DRAFT_KEY))
+    resuming = draft is not None and not draft.submitted and bool(draft.answers)
+    return render_template("survey/start.html", questionnaire=Q, resuming=resuming)
+
+
+@bp.post("/start")
+def begin():
+    draft = drafts.find_draft(session.get(DRAFT_KEY))
+    if draft is None or draft.submitted:
+        session[DRAFT_KEY] = drafts.start_draft(_idle())
+        return redirect(_question_url(Q.pages[0]), 303)
+    return redirect(_resume_url(draft.answers), 303)
+
+
+@bp.route("/question/<int:number>", methods=["GET", "POST"])
+def question(number: int):
+    page = engine.page_by_number(Q, number)
+    if page is None:
+        abort(404)
+    draft, other = _draft_or_page()
+    if other:
+        return other
+    answers = draft.answers or {}
+    if not engine.can_visit(Q, page, answers):
+        return redirect(_resume_url(answers))
+    change = request.args.get("change") == "1"
+    form = form_class(page)(data=answers if request.method == "GET" else None)
+    if form.validate_on_submit():
+        answers = engine.record_page(Q, answers, page, given_answers(page, form))
+        drafts.save_answers(draft, answers, _idle())
+        following = engine.next_page(Q, page, answers)
+        if change or following is None:
+            return redirect(_resume_url(answers), 303)
+        return redirect(_question_url(following), 303)
+    if request.method == "GET":
+        drafts.touch(draft, _idle())
+    previous = engine.previous_page(Q, page, answers)
+    return render_template(
+        "survey/question.html",
+        page=page,
+        form=form,
+        step=engine.step(Q, page, answers),
+        back_url=url_for("survey.check") if change else (_question_url(previous) if previous else url_for("survey.start")),
+        contacts=[c for c in CONTACTS if c.urgent],
+    )
+
+
+@bp.route("/check", methods=["GET", "POST"])
+def check():
+    draft, other = _draft_or_page()
+    if other:
+        return other
+    answers = draft.answers or {}
+    if engine.first_unanswered(Q, answers):
+        return redirect(_resume_url(answers))
+    form = FlaskForm()  # only the CSRF token
+    if form.validate_on_submit():
+        drafts.submit_draft(draft, Q, str(get_locale()), today_london())
+        # Whether this request or an earlier identical one stored it, the respondent has sent their answers.
+        return redirect(url_for("survey.done"), 303)
+    rows = [
+        (question, engine.answer_labels(question, answers.get(question.id)), _question_url(page, change=True))
+        for page in engine.visible_pages(Q, answers)
+        for question in page.questions
+    ]
+    return render_template("survey/check.html", rows=rows, form=form)
+
+
+@bp.get("/done")
+def done():
+    draft = drafts.find_draft(session.get(DRAFT_KEY))
+    if draft is None or not draft.submitted:
+        return redirect(url_for("survey.start"))
+    return render_template("survey/done.html", contacts=CONTACTS)
+
+
+@bp.get("/exit")
+def exit():
+    """Quick exit: forget the answers in progress and the session, then leave for a neutral site."""
+    drafts.discard_draft(session.get(DRAFT_KEY))
+    session.clear()
+    response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response.delete_cookie(current_app.config["LANGUAGE_COOKIE"])  # for browsers without Clear-Site-Data
+    return response
+
+
+@bp.get("/help")
+def help():
+    return render_template("survey/help.html", contacts=CONTACTS)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("survey/privacy.html")
+
+
+@bp.get("/leaving-quickly")
+def leaving():
+    return render_template("survey/leaving.html")
