@@ -1,49 +1,58 @@
-"""WTForms forms built from the questionnaire: one form class per page, made once and cached."""
+"""WTForms forms built from the questionnaire: one form class per page, made once and cached.
+
+Fields render through our own macros (templates/components/fields.html), so the field classes
+only parse and validate; every message a respondent can see is ours, and so translated.
+"""
 
 from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import Field
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from app.questionnaire.model import Kind, Page, Question
 
 
-class ChoiceField(RadioField):
-    """A radio group whose messages are ours (and so translated), not WTForms' defaults."""
+class ChoiceField(Field):
+    """One option code (radios)."""
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else None
 
     def pre_validate(self, form):
-        if self.data is not None and self.data not in dict(self.choices):
+        if self.data and not any(option.code == self.data for option in self.options):
             raise ValidationError(_("Choose one of the answers shown"))
 
 
-class MultipleChoiceField(SelectMultipleField):
-    """Checkboxes; an exclusive option ("None of these", "Prefer not to say") stands alone."""
+class MultipleChoiceField(ChoiceField):
+    """Option codes (checkboxes); an exclusive option ("None of these", "Prefer not to say") stands alone."""
 
-    def __init__(self, *args, exclusive=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.exclusive = exclusive
+    def process_formdata(self, valuelist):
+        self.data = list(dict.fromkeys(valuelist))  # a repeated code counts once
 
     def pre_validate(self, form):
-        known = dict(self.choices)
-        if any(code not in known for code in self.data or ()):
+        chosen = [option for option in self.options if option.code in (self.data or ())]
+        if len(chosen) != len(self.data or ()):
             raise ValidationError(_("Choose from the answers shown"))
-        if len(set(self.data or ())) > 1:
-            for code in self.data:
-                if code in self.exclusive:
+        if len(chosen) > 1:
+            for option in chosen:
+                if option.exclusive:
                     raise ValidationError(
-                        _("You cannot choose “%(answer)s” together with other answers", answer=known[code])
+                        _("You cannot choose “%(answer)s” together with other answers", answer=option.label)
                     )
 
 
-class TextField(TextAreaField):
+class TextField(Field):
     """Free text, with line endings made consistent and invisible control characters dropped."""
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        text = (self.data or "").replace("\r\n", "\n").replace("\r", "\n")
+        text = (valuelist[0] if valuelist else "").replace("\r\n", "\n").replace("\r", "\n")
         self.data = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
 
 
@@ -52,7 +61,7 @@ def _too_long(limit: int):
         if len(field.data or "") > limit:
             raise ValidationError(
                 _("Your answer must be %(limit)s characters or fewer. It has %(count)s.",
-                   limit=limit, count=len(field.data))
+                  limit=limit, count=len(field.data))
             )
 
     return check
@@ -64,15 +73,12 @@ def _required_message(question: Question):
     return _l("Choose an answer. You can choose “Prefer not to say”.")
 
 
-def _field(question: Question):
+def _field(question: Question) -> Field:
+    if question.kind is Kind.TEXT:
+        return TextField(question.text, validators=[Optional(), _too_long(question.max_length)])
     presence = InputRequired(message=_required_message(question)) if question.required else Optional()
-    choices = [(option.code, option.label) for option in question.options]
-    if question.kind is Kind.MULTIPLE:
-        exclusive = {option.code for option in question.options if option.exclusive}
-        return MultipleChoiceField(question.text, choices=choices, exclusive=exclusive, validators=[presence])
-    if question.kind in (Kind.SINGLE, Kind.SCALE):
-        return ChoiceField(question.text, choices=choices, validators=[presence], validate_choice=True)
-    return TextField(question.text, validators=[Optional(), _too_long(question.max_length)])
+    kind = MultipleChoiceField if question.kind is Kind.MULTIPLE else ChoiceField
+    return kind(question.text, options=question.options, validators=[presence])
 
 
 @cache
@@ -87,8 +93,5 @@ def given_answers(page: Page, form: FlaskForm) -> dict:
     given = {}
     for question in page.questions:
         data = form[question.id].data
-        if question.kind is Kind.MULTIPLE:
-            given[question.id] = list(dict.fromkeys(data or []))
-        else:
-            given[question.id] = data or ""
+        given[question.id] = list(data or []) if question.kind is Kind.MULTIPLE else (data or "")
     return given

@@ -1,0 +1,86 @@
+"""A scripted respondent: fills in pages the way a browser would, parsing forms from the HTML."""
+
+from bs4 import BeautifulSoup
+
+from app.questionnaire import QUESTIONNAIRE
+from app.questionnaire.engine import page_number
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def question_url(page_id: str) -> str:
+    return f"/question/{page_number(QUESTIONNAIRE, QUESTIONNAIRE.page(page_id))}"
+
+
+# An answer for every question that takes the branches showing every page it can.
+FULL_ANSWERS = {
+    "safe_day_street": "very_safe",
+    "safe_day_busy": "fairly_safe",
+    "safe_day_park": "fairly_unsafe",
+    "safe_dark_street": "fairly_unsafe",
+    "safe_dark_busy": "very_unsafe",
+    "safe_dark_park": "very_unsafe",
+    "safe_dark_transport": "does_not_apply",
+    "experiences": ["comments", "followed"],
+    "where": ["street", "car_park"],
+    "reported": "some",
+    "why_not_reported": ["not_serious", "not_believed"],
+    "changed_behaviour": ["avoided_places", "changed_route"],
+    "unsafe_features": ["poor_lighting", "isolated"],
+    "difference": ["lighting", "education"],
+    "difference_text": "Better lit paths by the canal",
+    "area": "coventry",
+    "age": "25_34",
+    "gender": "self_describe",
+    "gender_self_described": "Genderfluid",
+    "gender_same_as_birth": "prefer_not_to_say",
+    "sexual_orientation": "bisexual",
+    "ethnic_group": "asian_pakistani",
+    "long_term_condition": "yes",
+    "condition_reduces_activities": "a_little",
+}
+
+
+class Respondent:
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def csrf(self, url: str = "/") -> str:
+        if self.token is None:
+            field = soup(self.client.get(url)).select_one("input[name=csrf_token]")
+            self.token = field["value"]
+        return self.token
+
+    def start(self):
+        return self.client.post("/start", data={"csrf_token": self.csrf()})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        body = {"csrf_token": self.csrf()}
+        body.update(data or {})
+        return self.client.post(url, data=body, **kwargs)
+
+    def answer(self, page_id: str, answers: dict | None = None, query: str = ""):
+        """Post the given answers (default: FULL_ANSWERS) for one page."""
+        page = QUESTIONNAIRE.page(page_id)
+        source = FULL_ANSWERS if answers is None else answers
+        data = {q.id: source[q.id] for q in page.questions if q.id in source}
+        return self.post(question_url(page_id) + query, data)
+
+    def complete(self, answers: dict | None = None, language: str | None = None):
+        """Walk from the start page to "Check your answers", following redirects; returns the last response."""
+        if language:
+            self.client.get(f"/?lang={language}")
+        response = self.start()
+        while response.status_code in (302, 303) and "/question/" in response.headers["Location"]:
+            url = response.headers["Location"]
+            number = int(url.rsplit("/", 1)[1].split("?")[0])
+            page = QUESTIONNAIRE.pages[number - 1]
+            response = self.answer(page.id, answers)
+            assert response.status_code == 303, (page.id, response.status_code)
+        return response
+
+    def submit(self):
+        return self.post("/check")
