@@ -24,6 +24,11 @@ def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _expiry(idle_minutes: int) -> datetime:
     # Rounded to the minute: the expiry needs no more precision, so none is kept.
     return (_now() + timedelta(minutes=idle_minutes)).replace(second=0, microsecond=0)
@@ -45,10 +50,7 @@ def find_draft(token: str | None) -> Draft | None:
     draft = db.session.get(Draft, _key(token))
     if draft is None:
         return None
-    expires_at = draft.expires_at
-    if expires_at.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-        expires_at = expires_at.replace(tzinfo=timezone.utc)
-    if expires_at <= _now():
+    if _aware(draft.expires_at) <= _now():
         db.session.delete(draft)
         db.session.commit()
         return None
@@ -64,8 +66,7 @@ def save_answers(draft: Draft, answers: dict, idle_minutes: int) -> None:
 def touch(draft: Draft, idle_minutes: int) -> None:
     """Reading a page counts as activity, but only write when the expiry actually moves."""
     expiry = _expiry(idle_minutes)
-    current = draft.expires_at.replace(tzinfo=timezone.utc) if draft.expires_at.tzinfo is None else draft.expires_at
-    if expiry > current:
+    if expiry > _aware(draft.expires_at):
         draft.expires_at = expiry
         db.session.commit()
 
@@ -101,12 +102,16 @@ def submit_draft(draft: Draft, questionnaire: Questionnaire, language: str, toda
 
 def discard_draft(token: str | None) -> None:
     if token:
-        db.session.execute(delete(Draft).where(Draft.id == _key(token)))
+        db.session.execute(
+            delete(Draft).where(Draft.id == _key(token)).execution_options(synchronize_session=False)
+        )
         db.session.commit()
 
 
 def purge_expired_drafts() -> int:
     """Delete every draft past its expiry; returns how many."""
-    deleted = db.session.execute(delete(Draft).where(Draft.expires_at <= _now())).rowcount
+    deleted = db.session.execute(
+        delete(Draft).where(Draft.expires_at <= _now()).execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return deleted
