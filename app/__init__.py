@@ -6,7 +6,7 @@ from datetime import timedelta
 import re
 
 from flask import Flask, g, render_template, request
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -48,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "language_url": i18n.language_url,
             "survey_name": app.config["SURVEY_NAME"] or _("Community survey"),
             "survey_status": g.get("survey_status", "open"),
-            "format_date": format_date,
+            "format_day": i18n.format_day,
             # The last day on which answers were accepted, for "It closed on 22 June".
             "last_open_day": app.config["SURVEY_CLOSES"] - timedelta(microseconds=1)
             if app.config["SURVEY_CLOSES"]

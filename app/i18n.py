@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from flask import current_app, g, request
+from babel.dates import format_date
 from flask_babel import get_locale
 
 LANGUAGE_PARAM = "lang"
@@ -44,3 +45,9 @@ def language_url(code: str) -> str:
     args = request.args.to_dict()
     args[LANGUAGE_PARAM] = code
     return f"{request.path}?{urlencode(args)}"
+
+
+def format_day(day) -> str:
+    """A date in words ("22 June 2021") in the respondent's language; British order for English."""
+    locale = str(get_locale())
+    return format_date(day, "long", locale="en_GB" if locale == "en" else locale)
