@@ -6,12 +6,12 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install translations db browser-deps extract clean
+.PHONY: run test test-sqlite test-postgres install translations db browser-deps extract clean
 
-$(BIN)/flask: pyproject.toml
+$(BIN)/flask: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $@
 
 install: $(BIN)/flask
@@ -32,8 +32,15 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 	@test -f $(AXE) || (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent)
 
-test: translations browser-deps
+# The whole suite on SQLite files, then again on a throw-away PostgreSQL server (Debian's postgresql,
+# installed when missing; skipped with a message where it cannot be installed).
+test: test-sqlite test-postgres
+
+test-sqlite: translations browser-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q
+
+test-postgres: translations browser-deps
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 scripts/with-postgres --fast $(BIN)/pytest -q
 
 # After changing any user-facing text: extract, then update every catalogue.
 extract: install

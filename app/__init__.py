@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import commands, i18n
+from app import commands, database, health, i18n
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, migrate
 
@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     finalise(app.config)
 
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
-    db.init_app(app)
+    database.init_app(app)  # db.init_app plus SQLite pragmas
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.survey import bp as survey_bp
 
     app.register_blueprint(survey_bp)
+    health.init_app(app)
     commands.init_app(app)
 
     @app.context_processor

@@ -72,6 +72,20 @@ class Config:
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
+    # Staff area: summaries hide counts under this threshold; idle sessions end; repeated failures lock a username.
+    STAFF_SUPPRESSION_THRESHOLD = _int("STAFF_SUPPRESSION_THRESHOLD", 5)
+    STAFF_IDLE_MINUTES = _int("STAFF_IDLE_MINUTES", 30)
+    STAFF_LOCKOUT_FAILURES = _int("STAFF_LOCKOUT_FAILURES", 5)
+    STAFF_LOCKOUT_MINUTES = _int("STAFF_LOCKOUT_MINUTES", 15)
+    # SQLite only (see app/database.py): FULL makes every confirmed response survive a power cut.
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+    # Per-process flood brakes (app/survey/abuse.py); 0 turns one off.
+    NEW_DRAFTS_PER_MINUTE = _int("NEW_DRAFTS_PER_MINUTE", 600)
+    NEW_DRAFTS_BURST = _int("NEW_DRAFTS_BURST", 200)
+    POSTS_PER_DRAFT_PER_MINUTE = _int("POSTS_PER_DRAFT_PER_MINUTE", 30)
+    POSTS_PER_DRAFT_BURST = _int("POSTS_PER_DRAFT_BURST", 30)
+
 
 def finalise(config: dict) -> None:
     """Check settings that depend on each other; production refuses to start without a real secret."""

@@ -1,0 +1,73 @@
+"""Database engine settings: SQLite tuned for many small concurrent writes; PostgreSQL as it comes.
+
+SQLite (the default, one machine):
+- WAL journal: readers never wait for the writer, and a commit appends to the log instead of
+  rewriting pages.
+- synchronous (SQLITE_SYNCHRONOUS, default FULL): in WAL mode FULL syncs the log on every commit,
+  so a response the respondent saw confirmed survives a power cut or kernel crash as well as a
+  killed process. NORMAL syncs only at checkpoints: still safe from a killed process and never
+  corrupt, but a power cut can lose the last commits. See the README for the measured cost.
+- busy_timeout: a writer waits for the lock instead of failing with "database is locked".
+- foreign_keys: SQLite leaves them off unless asked, per connection.
+
+Connections stay open in SQLAlchemy's QueuePool (the default for a file database), so these
+pragmas run once per connection, not once per request.
+
+Python's sqlite3 module (before 3.12's autocommit attribute) opens a transaction only just before
+the first INSERT, UPDATE or DELETE, and runs reads outside one. A write transaction therefore takes
+the write lock with its first statement, as BEGIN IMMEDIATE would, and never has to upgrade a read
+snapshot to a write (the case that fails at once with SQLITE_BUSY whatever the busy timeout).
+`bench/respondents` measures this under load: no "database is locked".
+"""
+
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+SYNCHRONOUS_LEVELS = {"OFF", "NORMAL", "FULL", "EXTRA"}
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-SQLAlchemy, keeping query parameters (answers) out of errors and logs."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # SQLAlchemy puts the parameters of a failed statement in the exception text, which ends up in
+    # the error log; parameters are answers, so never show them.
+    options.setdefault("hide_parameters", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine, app.config)
+
+
+def _tune_sqlite(engine: Engine, config) -> None:
+    synchronous = str(config.get("SQLITE_SYNCHRONOUS") or "FULL").upper()
+    if synchronous not in SYNCHRONOUS_LEVELS:
+        raise RuntimeError(f"SQLITE_SYNCHRONOUS must be one of {sorted(SYNCHRONOUS_LEVELS)}.")
+    busy_ms = int(config.get("SQLITE_BUSY_TIMEOUT_MS") or 10_000)
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+
+def check_database() -> bool:
+    """True when the database answers a trivial query (for /healthz)."""
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+        return True
+    except Exception:  # any failure means "not healthy"; the load balancer needs no details
+        db.session.rollback()
+        return False
