@@ -176,3 +176,10 @@ def test_an_unexpected_error_gives_a_clear_page(app, client, respondent, monkeyp
     response = respondent.answer("safe_day")
     assert response.status_code == 500
     assert "problem with the service" in soup(response).select_one("h1").get_text()
+
+
+def test_summary_names_the_question_on_a_page_of_several(respondent):
+    respondent.start()
+    page = soup(respondent.post(question_url("safe_day"), {}))
+    first = page.select_one(".error-summary a").get_text()
+    assert first.startswith("During the day, in a quiet street near your home: Choose an answer")
