@@ -1,0 +1,55 @@
+"""Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every setting can be overridden on the command line or by GUNICORN_CMD_ARGS. What is logged is
+decided here: no client address, user agent, referrer or time, and never a query string or body.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+# A request is mostly Python work (templates, forms) plus a short wait on the database (SQLite's
+# fsync on commit, or the PostgreSQL round trip). Processes use the cores; a few threads in each
+# keep a core busy while another request waits on the disk. Measured on 2 cores with
+# bench/respondents: 3 workers x 4 threads (see README, "Operations").
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+keepalive = 5  # seconds a browser's connection is kept for its next page
+timeout = 30
+graceful_timeout = 20
+# Each worker opens its own database connections after the fork, never sharing the master's.
+preload_app = False
+# Gunicorn 24+ opens a control socket at a fixed path; two servers on one machine would collide,
+# and nothing here uses it.
+control_socket_disable = True
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"  # the heartbeat file; a slow disk must not make workers look dead
+
+# The access log keeps method, path (no query string), status, size and duration only:
+# no %(h)s address, %(a)s user agent, %(f)s referrer, %(t)s time or %(q)s query.
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+accesslog = "-"
+
+# Log lines carry no timestamp either (a line's time, next to the access log, could single out
+# a respondent). The application logs only the method and path of an unexpected error and the
+# exception; SQLAlchemy is told to hide statement parameters, which would be answers.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "[%(process)d] [%(levelname)s] %(name)s: %(message)s"},
+        "access": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "error_console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+        "access_console": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+    },
+    "root": {"level": "INFO", "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access_console"], "propagate": False},
+        "alembic": {"level": "WARNING"},
+    },
+}
