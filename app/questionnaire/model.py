@@ -1,4 +1,8 @@
-"""The building blocks of a questionnaire: small frozen dataclasses holding lazily translated text."""
+"""The building blocks of a questionnaire: small frozen dataclasses holding lazily translated text.
+
+They compare and hash by identity (eq=False): comparing lazy strings would translate them, and
+each page or question is one object for the life of the process.
+"""
 
 from dataclasses import dataclass, field
 from enum import Enum
@@ -11,7 +15,7 @@ class Kind(str, Enum):
     TEXT = "text"  # short free text with a length limit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Option:
     code: str  # stable: stored and exported; never change the meaning of a code once live
     label: object  # lazy string
@@ -19,7 +23,7 @@ class Option:
     group: object | None = None  # heading for a group of options (e.g. ethnic groups)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ShownIf:
     """Show a page only when an earlier answer to `question` contains any of `codes`."""
 
@@ -32,7 +36,7 @@ class ShownIf:
         return any(code in given for code in self.codes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Question:
     id: str  # stable: stored, exported and used as the form field name
     text: object
@@ -51,7 +55,7 @@ class Question:
         return self.kind is not Kind.TEXT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Page:
     id: str  # stable; never shown in a URL (URLs carry only the step number)
     title: object  # the page heading; the legend itself on single-question pages
@@ -65,7 +69,7 @@ class Page:
         return all(condition.matches(answers) for condition in self.shown_if)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Questionnaire:
     version: str  # recorded with every response; bump it when questions change
     title: object  # the start page heading
