@@ -1,0 +1,130 @@
+"""Security headers on every kind of response: pages, redirects, errors, static files, /exit, /healthz."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import abort
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def assert_security_headers(response):
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == CSP
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in headers  # only in production, over HTTPS
+
+
+@pytest.fixture
+def client_with_failure(make_app):
+    app = make_app()
+
+    @app.get("/test-only/fail")
+    def fail():
+        raise RuntimeError("boom")
+
+    @app.get("/test-only/teapot")
+    def teapot():
+        abort(418)
+
+    return app.test_client()
+
+
+def _started(client):
+    from tests.helpers import Respondent
+
+    respondent = Respondent(client)
+    respondent.start()
+    return respondent
+
+
+REQUESTS = {
+    "start page": ("GET", "/", 200),
+    "help page": ("GET", "/help", 200),
+    "redirect without a draft": ("GET", "/question/1", 302),
+    "not found": ("GET", "/no-such-page", 404),
+    "method not allowed": ("PUT", "/question/1", 405),
+    "missing CSRF token": ("POST", "/start", 400),
+    "unexpected error": ("GET", "/test-only/fail", 500),
+    "other HTTP error": ("GET", "/test-only/teapot", 418),
+    "static file": ("GET", "/static/site.css", 200),
+    "quick exit": ("GET", "/exit", 303),
+    "health check": ("GET", "/healthz", 200),
+}
+
+
+@pytest.mark.parametrize("name", REQUESTS)
+def test_every_response_type_has_the_security_headers(client_with_failure, name):
+    method, url, status = REQUESTS[name]
+    response = client_with_failure.open(url, method=method)
+    response.close()  # a static file is streamed from an open file
+    assert response.status_code == status
+    assert_security_headers(response)
+
+
+def test_question_page_redirect_and_too_large_have_the_headers(client):
+    respondent = _started(client)
+    page = client.get("/question/1")
+    assert page.status_code == 200
+    assert_security_headers(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    moved = respondent.answer(__import__("app.questionnaire", fromlist=["QUESTIONNAIRE"]).QUESTIONNAIRE.pages[0].id)
+    assert moved.status_code == 303
+    assert_security_headers(moved)
+    too_large = respondent.post("/question/2", {"x": "a" * 70_000})
+    assert too_large.status_code == 413
+    assert_security_headers(too_large)
+
+
+def test_quick_exit_leaves_for_the_configured_site(client):
+    response = client.get("/exit")
+    assert response.headers["Location"] == "https://www.bbc.co.uk/weather"
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+
+
+def test_health_check_sets_no_cookie_and_is_never_cached(client):
+    response = client.get("/healthz?lang=pl")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok\n"
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_check_says_503_when_the_database_is_unreachable():
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent-directory/none.sqlite3"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+HSTS_PROBE = """
+from app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+print(app.test_client().get("/healthz").headers.get("Strict-Transport-Security"))
+"""
+
+
+@pytest.mark.parametrize(
+    "environment, expected",
+    [
+        ({"APP_ENV": "production", "SECRET_KEY": "a-real-secret"}, "max-age=31536000; includeSubDomains"),
+        ({"APP_ENV": "development"}, "None"),
+    ],
+)
+def test_hsts_only_in_production(environment, expected):
+    # Settings are read from the environment at import, so a fresh interpreter reads them.
+    env = {"PATH": "/usr/bin:/bin", **environment}
+    result = subprocess.run(
+        [sys.executable, "-c", HSTS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
