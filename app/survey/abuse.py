@@ -1,0 +1,98 @@
+"""Slowing a crude bot or spam flood, without JavaScript and without keeping any address.
+
+- A honeypot field ("Leave this empty", hidden from sight and from Tab): a post that fills it is
+  refused with a clear page and changes nothing.
+- Token buckets in this process's memory: one shared by every new start (POST /start), and one per
+  draft for the posts that save or send answers. Over the limit gets a 429 page with Retry-After;
+  the draft is untouched. A draft's bucket is keyed by a hash of its token, held only in memory,
+  and forgotten when idle.
+
+What this does not stop is in the README ("Operations"): it is per process, so the real limit is
+the limit times the number of server processes; and a patient bot that behaves like a person
+gets through.
+"""
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+
+from flask import Flask, current_app, render_template, request, session
+from werkzeug.exceptions import BadRequest, TooManyRequests
+
+from app.survey.views import DRAFT_KEY
+
+HONEYPOT_FIELD = "website"
+MAX_TRACKED_DRAFTS = 50_000  # a bound on memory: about 10 MB at most
+
+
+class TokenBucket:
+    """`rate` tokens a second up to `capacity`; each allowed request takes one."""
+
+    __slots__ = ("rate", "capacity", "tokens", "updated")
+
+    def __init__(self, rate: float, capacity: float, now: float):
+        self.rate, self.capacity, self.tokens, self.updated = rate, capacity, capacity, now
+
+    def take(self, now: float) -> float:
+        """0 when allowed; otherwise the seconds until a token is free."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class FloodBrakes:
+    """The per-process limits; thread-safe (gunicorn's gthread workers share one)."""
+
+    def __init__(self, config, clock=time.monotonic):
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.new_drafts = self._bucket(config["NEW_DRAFTS_PER_MINUTE"], config["NEW_DRAFTS_BURST"])
+        self.per_draft_rate = config["POSTS_PER_DRAFT_PER_MINUTE"] / 60
+        self.per_draft_burst = config["POSTS_PER_DRAFT_BURST"]
+        self.drafts: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def _bucket(self, per_minute: int, burst: int) -> TokenBucket | None:
+        return TokenBucket(per_minute / 60, max(burst, 1), self.clock()) if per_minute > 0 else None
+
+    def new_draft(self) -> float:
+        if self.new_drafts is None:
+            return 0.0
+        with self.lock:
+            return self.new_drafts.take(self.clock())
+
+    def post_for_draft(self, token: str) -> float:
+        if self.per_draft_rate <= 0:
+            return 0.0
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = self.clock()
+        with self.lock:
+            bucket = self.drafts.pop(key, None) or TokenBucket(self.per_draft_rate, self.per_draft_burst, now)
+            self.drafts[key] = bucket  # most recently used last
+            while len(self.drafts) > MAX_TRACKED_DRAFTS:
+                self.drafts.popitem(last=False)
+            return bucket.take(now)
+
+
+def check_post():
+    """Before every survey POST: the honeypot, then the limits. Returns a page to refuse with, or None."""
+    if request.method != "POST":
+        return None
+    if request.form.get(HONEYPOT_FIELD):
+        return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=request.path), 400
+    brakes: FloodBrakes = current_app.extensions["flood_brakes"]
+    token = session.get(DRAFT_KEY)
+    wait = brakes.new_draft() if request.endpoint == "survey.begin" else 0.0
+    if not wait and token and request.endpoint != "survey.begin":
+        wait = brakes.post_for_draft(token)
+    if wait:
+        page = render_template("errors/error.html", error=TooManyRequests(), back=request.path)
+        return page, 429, {"Retry-After": str(max(1, round(wait)))}
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["flood_brakes"] = FloodBrakes(app.config)

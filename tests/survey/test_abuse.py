@@ -1,0 +1,97 @@
+"""Bot and flood brakes: the honeypot field and the per-process rate limits."""
+
+import pytest
+
+from app.extensions import db
+from app.models import Draft
+from app.questionnaire import QUESTIONNAIRE
+from app.survey import abuse
+from tests.helpers import Respondent, soup
+
+FIRST = QUESTIONNAIRE.pages[0]
+
+
+def _draft_answers(app):
+    with app.app_context():
+        rows = [draft.answers for draft in db.session.query(Draft)]
+        db.session.remove()
+    return rows
+
+
+@pytest.mark.parametrize("url", ["/", "/question/1", "/check"])
+def test_the_honeypot_is_hidden_skipped_by_tab_and_labelled(app, url):
+    respondent = Respondent(app.test_client())
+    respondent.complete() if url == "/check" else respondent.start()
+    page = soup(respondent.client.get(url))
+    field = page.select_one("form input[name=website]")
+    assert field["tabindex"] == "-1" and field["autocomplete"] == "off" and field["value"] == ""
+    assert field.find_parent(class_="visually-hidden")
+    assert page.select_one("label[for=website]").get_text() == "Leave this empty"
+
+
+def test_a_filled_honeypot_on_start_creates_no_draft(app):
+    respondent = Respondent(app.test_client())
+    response = respondent.post("/start", {"website": "http://spam.example"})
+    assert response.status_code == 400
+    assert "Leave this empty" in response.get_data(as_text=True)
+    assert _draft_answers(app) == []
+
+
+def test_a_filled_honeypot_on_a_question_changes_nothing(app):
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.answer(FIRST.id)
+    before = _draft_answers(app)
+    response = respondent.post("/question/1", {"website": "x", **{q.id: "very_unsafe" for q in FIRST.questions}})
+    assert response.status_code == 400
+    assert _draft_answers(app) == before
+
+
+def test_an_empty_honeypot_is_fine(app):
+    respondent = Respondent(app.test_client())
+    assert respondent.post("/start", {"website": ""}).status_code == 303
+
+
+def test_too_many_new_starts_get_a_429_page(make_app):
+    app = make_app(NEW_DRAFTS_PER_MINUTE=1, NEW_DRAFTS_BURST=2)
+    statuses = [Respondent(app.test_client()).start() for _ in range(3)]
+    assert [r.status_code for r in statuses] == [303, 303, 429]
+    assert int(statuses[2].headers["Retry-After"]) >= 1
+    assert "too many requests" in statuses[2].get_data(as_text=True)
+    assert len(_draft_answers(app)) == 2
+
+
+def test_too_many_posts_for_one_draft_get_a_429_and_keep_the_answers(make_app):
+    app = make_app(POSTS_PER_DRAFT_PER_MINUTE=1, POSTS_PER_DRAFT_BURST=2)
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    assert respondent.answer(FIRST.id).status_code == 303
+    assert respondent.answer(QUESTIONNAIRE.pages[1].id).status_code == 303
+    before = _draft_answers(app)
+    refused = respondent.answer(QUESTIONNAIRE.pages[2].id)
+    assert refused.status_code == 429
+    assert _draft_answers(app) == before
+    # Another respondent has a bucket of their own.
+    other = Respondent(app.test_client())
+    other.start()
+    assert other.answer(FIRST.id).status_code == 303
+
+
+def test_a_bucket_refills_with_time():
+    now = [0.0]
+    bucket = abuse.TokenBucket(rate=1.0, capacity=2, now=now[0])
+    assert [bucket.take(now[0]) for _ in range(3)][:2] == [0.0, 0.0]
+    assert bucket.take(now[0]) > 0
+    now[0] += 1.0
+    assert bucket.take(now[0]) == 0.0
+
+
+def test_tracked_drafts_are_bounded(monkeypatch):
+    monkeypatch.setattr(abuse, "MAX_TRACKED_DRAFTS", 3)
+    brakes = abuse.FloodBrakes(
+        {"NEW_DRAFTS_PER_MINUTE": 0, "NEW_DRAFTS_BURST": 0, "POSTS_PER_DRAFT_PER_MINUTE": 60, "POSTS_PER_DRAFT_BURST": 5}
+    )
+    for n in range(10):
+        brakes.post_for_draft(f"token-{n}")
+    assert len(brakes.drafts) == 3
+    assert brakes.new_draft() == 0.0  # 0 per minute turns that brake off
