@@ -62,6 +62,8 @@ class Config:
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    # The catalogues live at the top of the repository (translations/<lang>/LC_MESSAGES), not under app/.
+    BABEL_TRANSLATION_DIRECTORIES = str(INSTANCE_DIR.parent / "translations")
 
     # The CSRF token lives as long as the session, so a slow respondent never meets an expired token.
     WTF_CSRF_TIME_LIMIT = None
