@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import commands, database, health, i18n
 from app.config import Config, finalise
-from app.extensions import babel, csrf, db, migrate
+from app.extensions import babel, csrf, db, login_manager, migrate
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -30,13 +30,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
     database.init_app(app)  # db.init_app plus SQLite pragmas
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    from app.staff import english_for_staff
+
+    babel.init_app(app, locale_selector=english_for_staff(i18n.select_locale))
     csrf.init_app(app)
+    login_manager.init_app(app)
     _hide_addresses_from_dev_server_log()
 
     from app.survey import bp as survey_bp
 
     app.register_blueprint(survey_bp)
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(staff_bp)
     health.init_app(app)
     commands.init_app(app)
 

@@ -17,3 +17,8 @@ def purge_drafts():
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(drafts_cli)
+
+    from app.staff.cli import responses_cli, staff_cli
+
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(responses_cli)

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,3 +51,55 @@ class Answer(db.Model):
     question_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(Text)
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class StaffUser(UserMixin, db.Model):
+    """A member of staff who may sign in to /staff. Created from the command line; never deleted, only disabled.
+
+    `session_version` is part of the id kept in the session cookie: changing the password or disabling
+    the account bumps it, which signs out every existing session at once.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower case
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in for a username (known or not), kept briefly so a lockout holds across processes.
+
+    Nothing about where the attempt came from is kept.
+    """
+
+    __tablename__ = "staff_sign_in_failures"
+    __table_args__ = (Index("ix_staff_sign_in_failures_username_failed_at", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(db.Model):
+    """Something a member of staff did: sign-in, sign-out, export, purge, account change.
+
+    `details` holds filters and row counts, never answers.
+    """
+
+    __tablename__ = "staff_audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))  # a username, or None for the command line
+    action: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

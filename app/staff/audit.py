@@ -1,0 +1,96 @@
+"""The audit trail: who signed in, exported or purged, and when. Never any answers."""
+
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent
+
+# Action names stored in the database; the audit page shows each with a readable description.
+SIGN_IN = "sign_in"
+SIGN_IN_FAILED = "sign_in_failed"
+SIGN_OUT = "sign_out"
+SESSION_EXPIRED = "session_expired"
+EXPORT = "export"
+CODEBOOK = "codebook"
+PURGE = "purge"
+ACCOUNT_CREATED = "account_created"
+ACCOUNT_DISABLED = "account_disabled"
+PASSWORD_SET = "password_set"
+
+
+def record(action: str, actor: str | None, **details) -> AuditEvent:
+    """Store one event and commit it, so it is kept even if what follows fails."""
+    event = AuditEvent(
+        occurred_at=datetime.now(timezone.utc).replace(microsecond=0),
+        actor=actor,
+        action=action,
+        details=details,
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def recent(limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
+    """The newest events first; `before_id` pages back through older ones."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(db.session.scalars(query))
+
+
+def describe(event: AuditEvent) -> str:
+    """An audit event in words (the stored details are filters and counts, never answers)."""
+    d = event.details or {}
+    reasons = {
+        "locked": _("username locked after too many failures"),
+        "unknown_user": _("no such account"),
+        "disabled": _("account disabled"),
+        "wrong_password": _("wrong password"),
+    }
+    if event.action == SIGN_IN:
+        return _("Signed in")
+    if event.action == SIGN_IN_FAILED:
+        return _("Sign-in failed: %(reason)s", reason=reasons.get(d.get("reason"), d.get("reason", "")))
+    if event.action == SIGN_OUT:
+        return _("Signed out")
+    if event.action == SESSION_EXPIRED:
+        return _("Signed out after being idle")
+    if event.action == EXPORT:
+        return _(
+            "Exported %(rows)s responses (from %(start)s to %(end)s, %(values)s, %(bom)s)",
+            rows=d.get("rows"),
+            start=d.get("start") or _("the first"),
+            end=d.get("end") or _("the last"),
+            values=_("labels") if d.get("values") == "labels" else _("codes"),
+            bom=_("with byte-order mark") if d.get("bom") else _("no byte-order mark"),
+        )
+    if event.action == CODEBOOK:
+        return _("Downloaded the codebook")
+    if event.action == PURGE:
+        return _(
+            "Deleted %(responses)s responses submitted before %(before)s and %(drafts)s expired drafts",
+            responses=d.get("responses"),
+            before=d.get("before"),
+            drafts=d.get("drafts"),
+        )
+    if event.action == ACCOUNT_CREATED:
+        return _("Created the account %(username)s", username=d.get("username"))
+    if event.action == ACCOUNT_DISABLED:
+        return _("Disabled the account %(username)s", username=d.get("username"))
+    if event.action == PASSWORD_SET:
+        return _("Set a new password for %(username)s", username=d.get("username"))
+    return event.action
+
+
+def local_time(event: AuditEvent) -> str:
+    """When an event happened, to the minute, in Europe/London time."""
+    from app.config import LONDON
+
+    moment = event.occurred_at
+    if moment.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")

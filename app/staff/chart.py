@@ -1,0 +1,40 @@
+"""Geometry for the server-rendered SVG bar charts: plain numbers a template draws, no JavaScript.
+
+A chart shows only what its table shows: a hidden count gets no bar, just the same words as the table.
+"""
+
+from dataclasses import dataclass
+
+WIDTH = 640  # viewBox units; the SVG scales to its container
+ROW_HEIGHT = 44
+BAR_HEIGHT = 16
+LABEL_SPACE = 20  # the label sits above its bar
+VALUE_SPACE = 150  # room after the longest bar for "1,234 (56.7%)"
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value_text: str
+    label_y: int
+    bar_y: int
+    width: float  # 0 for a hidden count
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    bar_height: int
+
+
+def bar_chart(items: list[tuple[str, int | None, str]]) -> Chart:
+    """items: (label, count or None when hidden, the text the table shows for it)."""
+    largest = max((count for _, count, _ in items if count), default=0)
+    scale = (WIDTH - VALUE_SPACE) / largest if largest else 0
+    bars = [
+        Bar(label, text, index * ROW_HEIGHT + 14, index * ROW_HEIGHT + LABEL_SPACE, round((count or 0) * scale, 1))
+        for index, (label, count, text) in enumerate(items)
+    ]
+    return Chart(bars, WIDTH, len(items) * ROW_HEIGHT + 4, BAR_HEIGHT)

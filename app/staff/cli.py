@@ -1,0 +1,76 @@
+"""Command-line tasks for the staff area: `flask --app wsgi staff ...` and `flask --app wsgi responses purge`."""
+
+import sys
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from app.staff import audit, auth, retention
+
+staff_cli = AppGroup("staff", help="Staff accounts (there is no sign-up page).")
+responses_cli = AppGroup("responses", help="Submitted responses.")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _run(change, *args):
+    try:
+        return change(*args)
+    except auth.AccountError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+def create(username: str, password_stdin: bool):
+    """Create a staff account (asks for the password twice)."""
+    user = _run(auth.create_user, username, _password(password_stdin))
+    click.echo(f"Created {user.username}.")
+
+
+@staff_cli.command("list")
+def list_accounts():
+    """List staff accounts and whether each can sign in."""
+    for user in auth.list_users():
+        click.echo(f"{user.username}\t{'active' if user.active else 'disabled'}")
+
+
+@staff_cli.command("disable")
+@click.argument("username")
+def disable(username: str):
+    """Stop an account signing in; its open sessions end."""
+    user = _run(auth.disable_user, username)
+    click.echo(f"Disabled {user.username}.")
+
+
+@staff_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+def set_password(username: str, password_stdin: bool):
+    """Set a new password (this also re-enables a disabled account and ends its open sessions)."""
+    user = _run(auth.set_password, username, _password(password_stdin))
+    click.echo(f"Set a new password for {user.username}.")
+
+
+@responses_cli.command("purge")
+@click.option(
+    "--before",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Delete responses submitted before this day (YYYY-MM-DD); that day is kept.",
+)
+def purge(before):
+    """Delete old responses, and every expired draft, for data retention."""
+    from app.survey.drafts import purge_expired_drafts
+
+    day: date = before.date()
+    responses = retention.purge_responses(day)
+    drafts = purge_expired_drafts()
+    audit.record(audit.PURGE, None, before=day.isoformat(), responses=responses, drafts=drafts)
+    click.echo(f"Deleted {responses} responses submitted before {day.isoformat()} and {drafts} expired drafts.")

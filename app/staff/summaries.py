@@ -1,0 +1,227 @@
+"""Counts for the dashboard and breakdowns, with small-number protection. Plain functions.
+
+Every table's cells add up to the total number of responses (its options plus "No answer"), except
+a multiple-choice question's, whose options overlap: there each count is protected on its own.
+Exports stay exact; only these summaries are protected.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import Answer, Response
+from app.questionnaire.model import Kind, Question, Questionnaire
+from app.staff.suppression import suppress
+
+NO_ANSWER = "__no_answer__"  # not an option code: a question skipped, or not shown by branching
+ANSWERED = "__answered__"  # a free-text question that has an answer
+TOTAL = "__total__"
+WITHHELD = "withheld"  # the whole table is not shown
+
+
+@dataclass
+class Row:
+    key: str
+    label: object
+    count: int
+    hidden: str | None  # None, "small" or "secondary"
+    share: float | None  # percent of all responses; None when hidden
+
+    @property
+    def shown(self) -> bool:
+        return self.hidden is None
+
+
+@dataclass
+class Table:
+    question: Question | None
+    rows: list[Row]
+    total: int
+    withheld: bool = False  # too few responses to show any count safely
+
+    def row(self, key: str) -> Row:
+        return next(row for row in self.rows if row.key == key)
+
+
+@dataclass
+class CrossTable:
+    """`question` broken down by `by`: rows are `question`'s options, columns are `by`'s."""
+
+    question: Question
+    by: Question
+    row_keys: list[tuple[str, object]]
+    column_keys: list[tuple[str, object]]
+    cells: dict = field(default_factory=dict)  # (row key, column key) -> (count, hidden)
+    withheld: bool = False
+
+
+# Counting (exact, straight from the database).
+
+
+def total_responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(Response)) or 0
+
+
+def responses_per_day() -> list[tuple[date, int]]:
+    return [
+        (day, count)
+        for day, count in db.session.execute(
+            select(Response.submitted_on, func.count()).group_by(Response.submitted_on).order_by(Response.submitted_on)
+        )
+    ]
+
+
+def option_counts() -> dict[str, dict[str, int]]:
+    """question id -> value -> number of responses with that answer."""
+    counts: dict[str, dict[str, int]] = {}
+    for question_id, value, count in db.session.execute(
+        select(Answer.question_id, Answer.value, func.count()).group_by(Answer.question_id, Answer.value)
+    ):
+        counts.setdefault(question_id, {})[value] = count
+    return counts
+
+
+def answered_counts() -> dict[str, int]:
+    """question id -> number of responses with any answer to it."""
+    return dict(
+        db.session.execute(
+            select(Answer.question_id, func.count(distinct(Answer.response_id))).group_by(Answer.question_id)
+        ).all()
+    )
+
+
+# One-way tables.
+
+
+def _share(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def _rows(labelled: list[tuple[str, object, int]], status: dict | None, total: int) -> list[Row]:
+    rows = []
+    for key, label, count in labelled:
+        hidden = status[key] if status else WITHHELD
+        rows.append(Row(key, label, count, hidden, None if hidden else _share(count, total)))
+    return rows
+
+
+def _table(question, labelled, total: int, threshold: int, adds_up: bool) -> Table:
+    values = {key: count for key, _, count in labelled}
+    values[TOTAL] = total
+    equations = [([key for key, _, _ in labelled], TOTAL)] if adds_up else []
+    status = suppress(values, equations, threshold, public=[TOTAL])
+    return Table(question, _rows(labelled, status, total), total, withheld=status is None)
+
+
+def question_labelled(question: Question, counts: dict[str, int], answered: int, total: int) -> list:
+    """(key, label, count) for a question's table: each option (or "Answered"), then "No answer"."""
+    if question.kind is Kind.TEXT:
+        labelled = [(ANSWERED, _l("Answered"), answered)]
+    else:
+        labelled = [(option.code, option.label, counts.get(option.code, 0)) for option in question.options]
+    return labelled + [(NO_ANSWER, _l("No answer"), total - answered)]
+
+
+def question_table(question: Question, counts: dict[str, int], answered: int, total: int, threshold: int) -> Table:
+    """A question's counts and shares, protected."""
+    labelled = question_labelled(question, counts, answered, total)
+    return _table(question, labelled, total, threshold, adds_up=question.kind is not Kind.MULTIPLE)
+
+
+def question_tables(questionnaire: Questionnaire, threshold: int) -> list[Table]:
+    total = total_responses()
+    counts, answered = option_counts(), answered_counts()
+    return [
+        question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
+        for question in questionnaire.questions.values()
+    ]
+
+
+def days_table(threshold: int) -> Table:
+    days = responses_per_day()
+    labelled = [(day.isoformat(), day, count) for day, count in days]
+    return _table(None, labelled, sum(count for _, count in days), threshold, adds_up=True)
+
+
+# Breakdowns (two-way tables).
+
+
+def breakdown_questions(questionnaire: Questionnaire) -> tuple[list[Question], list[Question]]:
+    """Questions that can be broken down (any with options), and those to break down by (one answer each)."""
+    choices = [q for q in questionnaire.questions.values() if q.has_choices]
+    return choices, [q for q in choices if q.kind is not Kind.MULTIPLE]
+
+
+def _pair_counts(question_id: str, by_id: str):
+    a, b = aliased(Answer), aliased(Answer)
+    joined = select(a.value, b.value, func.count()).join(b, a.response_id == b.response_id)
+    pairs = {
+        (x, y): n
+        for x, y, n in db.session.execute(
+            joined.where(a.question_id == question_id, b.question_id == by_id).group_by(a.value, b.value)
+        )
+    }
+    responses_by_column = dict(
+        db.session.execute(
+            select(b.value, func.count(distinct(a.response_id)))
+            .join(b, a.response_id == b.response_id)
+            .where(a.question_id == question_id, b.question_id == by_id)
+            .group_by(b.value)
+        ).all()
+    )
+    both = db.session.scalar(
+        select(func.count(distinct(a.response_id)))
+        .join(b, a.response_id == b.response_id)
+        .where(a.question_id == question_id, b.question_id == by_id)
+    )
+    return pairs, responses_by_column, both or 0
+
+
+def cross_table(question: Question, by: Question, threshold: int) -> CrossTable:
+    """Counts of `question`'s answers within each answer to `by` (a single-choice or scale question).
+
+    The margins are the two questions' own one-way tables, protected exactly as on the dashboard,
+    so reading both pages together reveals nothing either hides.
+    """
+    total = total_responses()
+    counts, answered = option_counts(), answered_counts()
+    row_table = question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
+    column_table = question_table(by, counts.get(by.id, {}), answered.get(by.id, 0), total, threshold)
+    pairs, responses_by_column, both = _pair_counts(question.id, by.id)
+    row_keys = [(row.key, row.label) for row in row_table.rows]
+    column_keys = [(row.key, row.label) for row in column_table.rows]
+    rows_answered = {row.key: sum(n for (x, _), n in pairs.items() if x == row.key) for row in row_table.rows}
+
+    values: dict = {}
+    for r, _ in row_keys:
+        for c, _ in column_keys:
+            if r != NO_ANSWER and c != NO_ANSWER:
+                values[r, c] = pairs.get((r, c), 0)
+            elif r != NO_ANSWER:  # answered the question but not `by`
+                values[r, c] = row_table.row(r).count - rows_answered[r]
+            elif c != NO_ANSWER:  # answered `by` but not the question
+                values[r, c] = column_table.row(c).count - responses_by_column.get(c, 0)
+            else:
+                values[r, c] = total - answered.get(question.id, 0) - answered.get(by.id, 0) + both
+    given = {}
+    for row in row_table.rows:
+        values[row.key, TOTAL] = row.count
+        given[row.key, TOTAL] = row.hidden
+    for row in column_table.rows:
+        values[TOTAL, row.key] = row.count
+        given[TOTAL, row.key] = row.hidden
+    values[TOTAL, TOTAL] = total
+
+    equations = [([(r, c) for c, _ in column_keys], (r, TOTAL)) for r, _ in row_keys]
+    equations.append(([(TOTAL, c) for c, _ in column_keys], (TOTAL, TOTAL)))
+    if question.kind is not Kind.MULTIPLE:  # options that overlap do not add up down a column
+        equations += [([(r, c) for r, _ in row_keys], (TOTAL, c)) for c, _ in column_keys]
+        equations.append(([(r, TOTAL) for r, _ in row_keys], (TOTAL, TOTAL)))
+    status = suppress(values, equations, threshold, public=[(TOTAL, TOTAL)], given=given)
+    table = CrossTable(question, by, row_keys, column_keys, withheld=status is None or row_table.withheld or column_table.withheld)
+    table.cells = {key: (value, status[key] if status else "small") for key, value in values.items()}
+    return table
