@@ -1,34 +1,50 @@
-"""Choosing the respondent's language: ?lang=xx, then the language cookie, then Accept-Language, then English."""
+"""Choosing the respondent's language: ?lang=xx, then the language cookie, then Accept-Language, then English.
+
+A code that is not one of LANGUAGES (unsupported, malformed, hostile) is ignored quietly: the next
+source decides, and nothing errors. The cookie only ever holds a supported code.
+"""
 
 from urllib.parse import urlencode
 
-from flask import current_app, g, request
 from babel.dates import format_date
+from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 
 LANGUAGE_PARAM = "lang"
+COOKIE_MAX_AGE = 60 * 60 * 24 * 90  # 90 days
+
+
+def supported(code: str | None) -> str | None:
+    """The configured language a code asks for ("PL", "pl-PL", "pl_PL" -> "pl"), or None."""
+    if not code or len(code) > 35:  # a language tag is never longer than this
+        return None
+    primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in current_app.config["LANGUAGES"] else None
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    asked = request.args.get(LANGUAGE_PARAM, "")
-    if asked in languages:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # a CLI command or background job: the source language
+        return default
+    asked = supported(request.args.get(LANGUAGE_PARAM))
+    if asked:
         g.remember_language = asked  # saved in the cookie after the response is built
         return asked
-    remembered = request.cookies.get(current_app.config["LANGUAGE_COOKIE"], "")
-    if remembered in languages:
+    remembered = supported(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
+    if remembered:
         return remembered
-    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Werkzeug matches "pl-PL" to "pl" and ignores malformed parts of the header.
+    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) or default
 
 
 def remember_language(response):
-    """Keep a language picked with ?lang= for the following pages (an unsupported code is ignored)."""
+    """Keep a language picked with ?lang= for the following pages (HttpOnly, SameSite=Lax, Secure in production)."""
     chosen = g.pop("remember_language", None)
     if chosen and request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) != chosen:
         response.set_cookie(
             current_app.config["LANGUAGE_COOKIE"],
             chosen,
-            max_age=60 * 60 * 24 * 90,
+            max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
@@ -41,7 +57,14 @@ def text_direction() -> str:
 
 
 def language_url(code: str) -> str:
-    """The current page in another language (a GET, so a form page shows the saved answers)."""
+    """The current page in another language.
+
+    A plain GET of the same address, so a question page shows the answers already saved in the draft.
+    A page reached by a POST-only address (such as an error after "Start now") links to the start page.
+    """
+    rule = request.url_rule
+    if rule is not None and "GET" not in (rule.methods or ()):
+        return f"{url_for('survey.start')}?{urlencode({LANGUAGE_PARAM: code})}"
     args = request.args.to_dict()
     args[LANGUAGE_PARAM] = code
     return f"{request.path}?{urlencode(args)}"
