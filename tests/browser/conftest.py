@@ -17,7 +17,7 @@ from app import create_app
 from tests.browser.checks import AXE_PATH, DESKTOP
 
 # Never let Playwright fetch a browser of its own: the tests drive Debian's chromium.
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -66,7 +66,7 @@ def make_mistake(page, questions) -> None:
 
 
 def walk_questionnaire(page, checks: PageChecks, server) -> None:
-    """Start, every question page (plain and with errors), a CSRF failure, check answers, confirmation."""
+    """Start, every question page (plain and with errors), a CSRF failure, too much sent, check answers, confirmation."""
     response = press(page)  # "Start now"
     seen = set()
     while path_of(page).startswith("/question/"):
@@ -87,6 +87,12 @@ def walk_questionnaire(page, checks: PageChecks, server) -> None:
             page.locator('input[name="csrf_token"]').evaluate("(input) => input.remove()")
             checks.check(page, press(page), "form sent without its security token", status=400)
             response = page.goto(f"{server.url}/question/1")
+        elif any(question.kind is Kind.TEXT for question in questions) and "too much sent" not in checks.documents:
+            # Pasting far more than the server accepts (MAX_CONTENT_LENGTH): the 413 page.
+            flood = "a" * (server.app.config["MAX_CONTENT_LENGTH"] + 1)
+            page.locator("textarea").first.fill(flood)
+            checks.check(page, press(page), "too much sent", status=413)
+            response = page.goto(f"{server.url}/question/{number}")
 
         fill_in(page, questions, FULL_ANSWERS)
         response = press(page)
