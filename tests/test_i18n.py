@@ -356,3 +356,29 @@ def test_question_links_in_the_flow_stay_in_the_language(client, respondent):
     assert "lang=" not in response.headers["Location"]
     assert html_lang(client.get(response.headers["Location"])) == "pa"
     assert question_url("safe_day") == "/question/1"
+
+
+# Right to left --------------------------------------------------------------------------------------
+
+PHYSICAL = re.compile(
+    r"(?:margin|padding|border)-(?:left|right)|(?<![-\w])(?:left|right)\s*:|text-align\s*:\s*(?:left|right)"
+    r"|float\s*:\s*(?:left|right)|clear\s*:\s*(?:left|right)"
+)
+
+
+def test_public_stylesheet_uses_logical_properties_so_rtl_pages_mirror():
+    css = (Path(__file__).resolve().parent.parent / "app" / "static" / "site.css").read_text()
+    assert not PHYSICAL.findall(css), "use inline-start/end instead of left/right"
+    for rule in (".choice{display:flex", ".field-error{border-inline-start", ".inset{border-inline-start"):
+        assert rule in css
+
+
+@pytest.mark.parametrize("code", [code for code in ALL if LANGUAGES[code]["dir"] == "rtl"])
+def test_rtl_pages_keep_phone_numbers_and_other_languages_readable(client, code):
+    page = soup(client.get(f"/help?lang={code}"))
+    assert page.find("html")["dir"] == "rtl"
+    css = (Path(__file__).resolve().parent.parent / "app" / "static" / "site.css").read_text()
+    assert "[dir=rtl] .phone{direction:ltr" in css
+    assert page.select(".phone")
+    # Each language link carries its own direction, so "Polski" stays left to right on an Arabic page.
+    assert all(link["dir"] == LANGUAGES[link["lang"]]["dir"] for link in page.select("nav.languages a"))
