@@ -150,22 +150,42 @@ def test_page_title_and_step_in_each_language(client, respondent, code):
 
 
 @pytest.mark.parametrize("code", ALL)
-def test_error_pages_in_each_language(client, respondent, code):
+def test_error_pages_in_each_language(make_app, code):
+    app = make_app(POSTS_PER_DRAFT_PER_MINUTE=1, POSTS_PER_DRAFT_BURST=4)
+    client = app.test_client()
+    respondent = Respondent(client)
     client.get(f"/?lang={code}")
-    page = soup(client.get("/no-such-page"))
-    assert page.h1.get_text() == tr(code, "Page not found")
-    assert_in_language(client.get("/no-such-page"), code)
-    # A post without its CSRF token (a cookie blocked, a page kept open from another session).
+
+    def check(response, status, heading, paragraph=None):
+        assert response.status_code == status
+        page = soup(response)
+        assert page.h1.get_text() == tr(code, heading)
+        if paragraph:
+            assert tr(code, paragraph) in page.main.get_text()
+        assert_in_language(response, code)
+
+    check(client.get("/no-such-page"), 404, "Page not found")
     respondent.start()
-    response = client.post("/question/1", data={"safe_day_street": "very_safe"})
-    assert response.status_code == 400
-    assert soup(response).h1.get_text() == tr(code, "Sorry, we could not save that page")
-    assert_in_language(response, code)
+    # A post without its CSRF token (a cookie blocked, a page kept open from another session).
+    check(client.post("/question/1", data={"safe_day_street": "very_safe"}), 400,
+          "Sorry, we could not save that page",
+          "This can happen if your browser blocks cookies. Answers you saved on earlier pages are still saved."
+          " Go back and try again.")
+    check(respondent.post("/question/1", {"website": "spam"}), 400, "Sorry, we could not save that page",
+          "The box labelled “Leave this empty” must be left empty. Go back and try again."
+          " Answers you saved on earlier pages are still saved.")
+    check(respondent.post("/question/1", {"safe_day_street": "x" * (70 * 1024)}), 413,
+          "Sorry, that was too much to send")
+    responses = [respondent.post("/question/1", {}) for _ in range(6)]  # more than the burst of 4
+    response = responses[-1]
+    check(response, 429, "Sorry, there have been too many requests",
+          "Wait a minute, then go back and try again. Answers you saved on earlier pages are still saved.")
 
 
 @pytest.mark.parametrize("code", ALL)
-def test_validation_messages_in_each_language(client, respondent, code):
-    """Our own messages, never WTForms' English ones: required, exclusive answers, too long."""
+def test_validation_messages_in_each_language(make_app, code):
+    """Our own messages, never WTForms' English ones: required, unknown answers, exclusive answers, too long."""
+    respondent = Respondent(make_app(POSTS_PER_DRAFT_BURST=100).test_client())
     respondent.complete(language=code)
     prefer_not = tr(code, "Prefer not to say")
 
@@ -189,6 +209,14 @@ def test_validation_messages_in_each_language(client, respondent, code):
     page = soup(response)
     together = tr(code, "You cannot choose “%(answer)s” together with other answers", answer=prefer_not)
     assert page.select_one(".error-summary a").get_text() == together
+    assert_in_language(response, code)
+
+    response = respondent.answer("area", {"area": "atlantis"})
+    assert soup(response).select_one(".error-summary a").get_text() == tr(code, "Choose one of the answers shown")
+    assert_in_language(response, code)
+
+    response = respondent.answer("where", {"where": ["street", "moon"]})
+    assert soup(response).select_one(".error-summary a").get_text() == tr(code, "Choose from the answers shown")
     assert_in_language(response, code)
 
     response = respondent.answer("difference_text", {"difference_text": "x" * 501})
