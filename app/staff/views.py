@@ -27,7 +27,6 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.dashboard"))
     form = SignInForm()
-    failed = False
     if form.validate_on_submit():
         user = auth.sign_in(form.username.data, form.password.data, _policy())
         if user is not None:
@@ -36,10 +35,14 @@ def login():
             session.pop("_id", None)  # Flask-Login's hash of the address and user agent: not kept
             session[LAST_SEEN] = int(auth.now().timestamp())
             return redirect(url_for("staff.dashboard"), 303)
-        failed = True
-    return render_template(
-        "staff/login.html", form=form, failed=failed, expired=request.args.get("expired") == "1"
-    )
+        # One message for every failure: it never says whether the account exists or is locked.
+        form.form_errors.append(
+            _(
+                "The username or password is not right, or the account is locked after too many attempts."
+                " Try again later, or ask the person who manages staff accounts."
+            )
+        )
+    return render_template("staff/login.html", form=form, expired=request.args.get("expired") == "1")
 
 
 @bp.post("/logout")

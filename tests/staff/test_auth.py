@@ -117,7 +117,7 @@ def test_one_generic_message_for_any_failure(app, client, staff_user, username, 
     page = soup(response)
     assert response.status_code == 200
     assert GENERIC in page.select_one(".error-summary").get_text()
-    assert page.title.string.startswith("Sign in")
+    assert page.title.string.startswith("Error: Sign in")
     assert client.get("/staff").status_code == 302
     assert audit_actions(app)[-1] == (username, "sign_in_failed", {"reason": reason})
 
