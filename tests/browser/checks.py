@@ -8,6 +8,16 @@
 
 axe is injected over the DevTools protocol (page.evaluate), which the pages' Content-Security-Policy
 (`default-src 'none'`) does not govern: the pages themselves never carry a script.
+
+A test for another page, with the fixtures of tests/browser/conftest.py:
+
+    @pytest.mark.browser
+    def test_staff_sign_in_page(browser_page, serve_app):
+        server = serve_app()  # a live server on a fresh database; overrides as keyword arguments
+        checks = PageChecks()
+        response = browser_page.goto(f"{server.url}/staff/sign-in")
+        checks.check(browser_page, response, "staff sign-in", quick_exit=False)
+        checks.validate_html()  # one Java run for every page checked
 """
 
 import json
@@ -37,21 +47,35 @@ _RUN_AXE = """async (tags) => {
   }));
 }"""
 
-# Elements sticking out of the viewport on either side (left covers right-to-left pages).
+# Elements and runs of text sticking out of the viewport on either side (left: right-to-left pages),
+# leaving out what is deliberately positioned off screen (the skip link until it has focus).
 _WIDE_ELEMENTS = """(width) => {
+  const offScreen = (element) => {
+    for (let e = element; e && e !== document.body; e = e.parentElement) {
+      const position = getComputedStyle(e).position;
+      if (position === "absolute" || position === "fixed") return true;
+    }
+    return false;
+  };
+  const describe = (element) => element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+    + (typeof element.className === "string" && element.className.trim()
+       ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+  const sticksOut = (box) => box.width && (box.right > width + 0.5 || box.left < -0.5);
   const wide = [];
   for (const element of document.body.querySelectorAll("*")) {
-    const box = element.getBoundingClientRect();
-    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) {
-      const style = getComputedStyle(element);
-      if (style.position === "absolute" || style.position === "fixed") continue;
-      const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
-        + (element.className && typeof element.className === "string" ? "." + element.className.trim().split(/\\s+/).join(".") : "");
-      wide.push(`${name} (${Math.round(box.left)}..${Math.round(box.right)} px)`);
-      if (wide.length >= 8) break;
+    if (sticksOut(element.getBoundingClientRect()) && !offScreen(element)) {
+      wide.push(describe(element));
     }
   }
-  return wide;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (sticksOut(range.getBoundingClientRect()) && !offScreen(node.parentElement)) {
+      wide.push(`text in ${describe(node.parentElement)}: "${node.textContent.trim().slice(0, 60)}"`);
+    }
+  }
+  return wide.slice(0, 10);
 }"""
 
 
@@ -95,7 +119,7 @@ def assert_no_horizontal_scroll(page, name: str, width: int = NARROW["width"]) -
         wide = page.evaluate(_WIDE_ELEMENTS, width)
         raise AssertionError(
             f"{name}: scrolls sideways at {width} px wide (page is {scroll_width} px wide). "
-            f"Elements too wide: {', '.join(wide) or 'none found'}"
+            f"Too wide: {'; '.join(wide) or 'nothing found'}"
         )
 
 

@@ -98,7 +98,10 @@ def browser_context():
         pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make browser-deps`.")
     if not AXE_PATH.is_file():
         pytest.fail(f"axe-core is missing ({AXE_PATH.name} under tests/browser/node_modules): run `make browser-deps`.")
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: install the test extra (`make test` does).")
 
     profile = tempfile.mkdtemp(prefix="survey-chromium-")
     try:
@@ -109,7 +112,6 @@ def browser_context():
                 headless=True,
                 args=CHROMIUM_ARGS,  # Playwright adds --user-data-dir for the profile
                 viewport=DESKTOP,
-                java_script_enabled=True,  # for axe, injected over the DevTools protocol; pages carry none
                 service_workers="block",
             )
             yield context
