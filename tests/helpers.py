@@ -84,3 +84,18 @@ class Respondent:
 
     def submit(self):
         return self.post("/check")
+
+
+def stored_values(app) -> list[str]:
+    """Every value in every table, as text, whichever database the app uses (SQLite or PostgreSQL)."""
+    from sqlalchemy import inspect, text
+
+    from app.extensions import db
+
+    values = []
+    with app.app_context():
+        for table in inspect(db.engine).get_table_names():
+            for row in db.session.execute(text(f'SELECT * FROM "{table}"')):
+                values.extend(str(value) for value in row)
+        db.session.remove()
+    return values

@@ -1,24 +1,16 @@
 """The anonymity promise: no IP address, user agent, referrer or precise time anywhere after a submission."""
 
 import logging
-import sqlite3
 
+from sqlalchemy import inspect, text
+
+from app.extensions import db
 from app.questionnaire.default import VERSION
+from tests.helpers import stored_values
 
 IP = "203.0.113.77"
 AGENT = "Mozilla/5.0 (Linux; Android 9; TattleTale-Phone-7731)"
 REFERRER = "https://referrer.example/secret-page-5512"
-
-
-def every_stored_value(database_file) -> list[str]:
-    connection = sqlite3.connect(database_file)
-    values = []
-    tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    for table in tables:
-        for row in connection.execute(f'SELECT * FROM "{table}"'):
-            values.extend(str(value) for value in row)
-    connection.close()
-    return values
 
 
 def test_nothing_about_the_device_is_stored_or_logged(app, tmp_path, caplog):
@@ -33,17 +25,17 @@ def test_nothing_about_the_device_is_stored_or_logged(app, tmp_path, caplog):
     respondent.complete()
     respondent.submit()
 
-    values = every_stored_value(tmp_path / "test.sqlite3")
+    values = stored_values(app)  # SQLite or PostgreSQL alike
     joined = "\n".join(values)
     for secret in (IP, "TattleTale", "referrer.example", "5512"):
         assert secret not in joined
         assert secret not in caplog.text
     assert VERSION in values  # the submission really is in there
 
-    connection = sqlite3.connect(tmp_path / "test.sqlite3")
-    submitted_on = connection.execute("SELECT submitted_on FROM responses").fetchone()[0]
+    with app.app_context():
+        submitted_on = str(db.session.execute(text("SELECT submitted_on FROM responses")).scalar_one())
+        columns = {column["name"] for table in ("responses", "answers") for column in inspect(db.engine).get_columns(table)}
     assert len(submitted_on) == 10  # a day, YYYY-MM-DD, never a time
-    columns = {row[1] for table in ("responses", "answers") for row in connection.execute(f"PRAGMA table_info({table})")}
     assert not columns & {"ip", "ip_address", "user_agent", "referrer", "created_at", "submitted_at"}
 
 
