@@ -97,7 +97,7 @@ def browser_context():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make browser-deps`.")
     if not AXE_PATH.is_file():
-        pytest.fail(f"axe-core is missing ({AXE_PATH.name} under tests/browser/node_modules): run `make browser-deps`.")
+        pytest.fail("axe-core is missing (tests/browser/node_modules): run `make browser-deps`.")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

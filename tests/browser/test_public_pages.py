@@ -66,7 +66,8 @@ def make_mistake(page, questions) -> None:
 
 
 def walk_questionnaire(page, checks: PageChecks, server) -> None:
-    """Start, every question page (plain and with errors), a CSRF failure, too much sent, check answers, confirmation."""
+    """From "Start now": every question page, plain and with errors, a CSRF failure, too much sent,
+    check answers and the confirmation."""
     response = press(page)  # "Start now"
     seen = set()
     while path_of(page).startswith("/question/"):
@@ -75,11 +76,13 @@ def walk_questionnaire(page, checks: PageChecks, server) -> None:
         seen.add(number)
         questions = Q.pages[number - 1].questions
         checks.check(page, response, f"question {number}")
+        title = page.title()
 
         make_mistake(page, questions)
         response = press(page)
         assert path_of(page) == f"/question/{number}", f"question {number}: a mistake was accepted"
         assert page.locator(".error-summary").count() == 1, f"question {number}: no error summary"
+        assert page.title() != title, f"question {number}: the title does not say there is an error"
         checks.check(page, response, f"question {number} with errors")
 
         if number == 1:
@@ -111,7 +114,8 @@ def see_draft_expire(page, checks: PageChecks, server) -> None:
     press(page)  # "Start now"
     assert path_of(page) == "/question/1"
     with server.app.app_context():
-        db.session.execute(update(Draft).values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+        a_minute_ago = datetime.now(timezone.utc) - timedelta(minutes=1)
+        db.session.execute(update(Draft).where(Draft.submitted.is_(False)).values(expires_at=a_minute_ago))
         db.session.commit()
     checks.check(page, page.goto(f"{server.url}/question/1"), "draft expired")
 
