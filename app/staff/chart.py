@@ -5,11 +5,11 @@ A chart shows only what its table shows: a hidden count gets no bar, just the sa
 
 from dataclasses import dataclass
 
-WIDTH = 640  # viewBox units; the SVG scales to its container
-ROW_HEIGHT = 44
+WIDTH = 480  # viewBox units; about the width it is shown at, so text stays near its set size
+ROW_HEIGHT = 46
 BAR_HEIGHT = 16
 LABEL_SPACE = 20  # the label sits above its bar
-VALUE_SPACE = 150  # room after the longest bar for "1,234 (56.7%)"
+VALUE_SPACE = 130  # room after the longest bar for "1,234 (56.7%)"
 
 
 @dataclass(frozen=True)
