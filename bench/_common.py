@@ -263,27 +263,34 @@ def random_answers(page, marker: str, rng: random.Random) -> dict:
 class Stats:
     def __init__(self):
         self.latencies: list[float] = []
+        self.by_method: dict[str, list[float]] = {"GET": [], "POST": []}
         self.errors: list[str] = []
         self.confirmed: list[str] = []  # markers of responses the server confirmed
         self.started = 0
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
+    def percentile(self, p: float, method: str | None = None) -> float:
+        latencies = self.by_method[method] if method else self.latencies
+        if not latencies:
             return float("nan")
-        ordered = sorted(self.latencies)
+        ordered = sorted(latencies)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def respondent(port: int, stats: Stats, stop_at: float, think: float, seed: int) -> None:
-    """Complete the survey again and again until stop_at; never stops in the middle of a request."""
+async def respondent(port: int, stats: Stats, stop_at: float, think: float, seed: int, ramp: float = 0.0) -> None:
+    """Complete the survey again and again until stop_at; never stops in the middle of a request.
+
+    ramp: arrive at a random moment within the first `ramp` seconds, as people do, not all at once.
+    """
     from app.questionnaire import QUESTIONNAIRE
 
     rng = random.Random(seed)
+    await asyncio.sleep(rng.uniform(0, ramp))
 
     async def call(conn, method, path, form=None, expect=(200,)):
         began = time.monotonic()
         status, headers, body = await conn.request(method, path, form)
         stats.latencies.append(time.monotonic() - began)
+        stats.by_method[method].append(stats.latencies[-1])
         if status not in expect:
             raise HTTPError(f"{method} {path} -> {status}")
         return status, headers, body
