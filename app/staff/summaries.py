@@ -19,6 +19,7 @@ from app.staff.suppression import suppress
 
 NO_ANSWER = "__no_answer__"  # not an option code: a question skipped, or not shown by branching
 ANSWERED = "__answered__"  # a free-text question that has an answer
+RETIRED = "__retired__"  # an option code the current questionnaire no longer has
 TOTAL = "__total__"
 WITHHELD = "withheld"  # the whole table is not shown
 
@@ -123,6 +124,10 @@ def question_labelled(question: Question, counts: dict[str, int], answered: int,
         labelled = [(ANSWERED, _l("Answered"), answered)]
     else:
         labelled = [(option.code, option.label, counts.get(option.code, 0)) for option in question.options]
+        offered = {option.code for option in question.options}
+        retired = sum(count for code, count in counts.items() if code not in offered)
+        if retired:  # answers to an earlier version of the questionnaire, so the rows still add up
+            labelled.append((RETIRED, _l("An answer no longer offered"), retired))
     return labelled + [(NO_ANSWER, _l("No answer"), total - answered)]
 
 
@@ -191,9 +196,19 @@ def cross_table(question: Question, by: Question, threshold: int) -> CrossTable:
     counts, answered = option_counts(), answered_counts()
     row_table = question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
     column_table = question_table(by, counts.get(by.id, {}), answered.get(by.id, 0), total, threshold)
-    pairs, responses_by_column, both = _pair_counts(question.id, by.id)
+    raw_pairs, raw_by_column, both = _pair_counts(question.id, by.id)
     row_keys = [(row.key, row.label) for row in row_table.rows]
     column_keys = [(row.key, row.label) for row in column_table.rows]
+    # Codes no longer offered count under RETIRED, as in the one-way tables, so every line adds up.
+    known_rows, known_columns = {key for key, _ in row_keys}, {key for key, _ in column_keys}
+    pairs: dict = {}
+    for (x, y), n in raw_pairs.items():
+        key = (x if x in known_rows else RETIRED, y if y in known_columns else RETIRED)
+        pairs[key] = pairs.get(key, 0) + n
+    responses_by_column: dict = {}
+    for y, n in raw_by_column.items():
+        key = y if y in known_columns else RETIRED
+        responses_by_column[key] = responses_by_column.get(key, 0) + n
     rows_answered = {row.key: sum(n for (x, _), n in pairs.items() if x == row.key) for row in row_table.rows}
 
     values: dict = {}

@@ -192,3 +192,27 @@ def test_breakdown_refuses_bad_choices(staff, query):
     page = soup(response)
     assert page.title.string.startswith("Error:")
     assert page.select_one(page.select_one(".error-summary a")["href"])
+
+
+def test_answers_to_an_option_no_longer_offered_keep_the_table_adding_up(app, rows):
+    rows([(f"r{i}", date(2026, 6, 8), "en", "old", [("area", "birmingham" if i < 20 else "old_code")]) for i in range(30)])
+    with app.app_context():
+        table = summaries.question_tables(QUESTIONNAIRE, 5)[list(QUESTIONNAIRE.questions).index("area")]
+    assert table.row(summaries.RETIRED).count == 10 and table.row(summaries.RETIRED).shown
+    assert sum(row.count for row in table.rows) == table.total == 30
+    assert table.row("birmingham").shown and not table.withheld
+
+
+def test_breakdowns_count_retired_codes_in_their_own_row_and_column(app, rows):
+    items = [(f"r{i}", date(2026, 6, 8), "en", "old", [("area", ("birmingham", "coventry", "gone")[i % 3]),
+              ("age", ("18_24", "25_34", "gone_too")[i % 3 if i % 2 else 0])]) for i in range(90)]
+    rows(items)
+    with app.app_context():
+        table = summaries.cross_table(QUESTIONNAIRE.questions["age"], QUESTIONNAIRE.questions["area"], 5)
+    counts = {key: count for key, (count, _) in table.cells.items()}
+    TOTAL, RETIRED = summaries.TOTAL, summaries.RETIRED
+    for r, _ in table.row_keys:
+        assert sum(counts[r, c] for c, _ in table.column_keys) == counts[r, TOTAL]
+    for c, _ in table.column_keys:
+        assert sum(counts[r, c] for r, _ in table.row_keys) == counts[TOTAL, c]
+    assert counts[RETIRED, RETIRED] == 15 and counts[TOTAL, TOTAL] == 90
