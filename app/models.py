@@ -103,3 +103,8 @@ class AuditEvent(db.Model):
     actor: Mapped[str | None] = mapped_column(String(64))  # a username, or None for the command line
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# For the staff summaries: who answered a question, and breakdowns joining two questions' answers,
+# read this index alone instead of the whole answers table.
+Index("ix_answers_question_response", Answer.question_id, Answer.response_id)
