@@ -230,3 +230,19 @@ def test_nothing_about_the_address_or_browser_is_stored(app, client, staff_user)
         assert value not in dump
     rows = json.dumps(audit_actions(app))
     assert "198.51.100.77" not in rows
+
+
+def test_the_audit_trail_pages_back_through_older_events(app, staff):
+    from app.staff import audit
+
+    with app.app_context():
+        for index in range(104):
+            audit.record(audit.CODEBOOK, f"user{index}", bom=True)
+    page = soup(staff.get("/staff/audit"))
+    rows = page.select("main tbody tr")
+    assert len(rows) == 100
+    assert rows[0].select("td")[1].get_text() == "user103"  # newest first
+    older = page.select_one("main a[href^='/staff/audit?before=']")["href"]
+    rest = soup(staff.get(older)).select("main tbody tr")
+    assert [row.select("td")[2].get_text() for row in rest][-1] == "Created the account analyst"
+    assert len(rest) == 6  # 4 more codebook downloads, the sign-in, the account creation
