@@ -86,6 +86,9 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         # The draft is untouched: the page explains and offers a way back to the same question.
+        if request.content_length and not request.form and not request.files:
+            # A body that is no form at all (not UTF-8, broken multipart) is not a cookie problem.
+            return render_template("errors/error.html", error=error, back=request.path), 400
         return render_template("errors/error.html", error=error, csrf=True, back=request.path), 400
 
     @app.errorhandler(HTTPException)

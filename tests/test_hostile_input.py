@@ -215,3 +215,21 @@ def test_a_draft_row_is_never_deleted_by_a_refused_post(app):
     with app.app_context():
         assert db.session.query(Draft).count() == 1
         db.session.remove()
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"csrf_token=abc&safe_day_street=\xff\xfe", "application/x-www-form-urlencoded"),
+        (b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunfinished", "multipart/form-data; boundary=xyz"),
+    ],
+)
+def test_a_body_that_is_no_form_gets_a_clear_400_not_the_cookie_message(app, body, content_type):
+    respondent = _respondent_on_page(app, 1)
+    before = _saved(app, respondent)
+    response = respondent.client.post("/question/2", data=body, content_type=content_type)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "could not understand what your browser sent" in text
+    assert "blocks cookies" not in text
+    assert _saved(app, respondent) == before
