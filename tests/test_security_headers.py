@@ -128,3 +128,17 @@ def test_hsts_only_in_production(environment, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_refusals_from_the_flood_brakes_have_the_headers(make_app):
+    from tests.helpers import Respondent
+
+    app = make_app(NEW_DRAFTS_PER_MINUTE=1, NEW_DRAFTS_BURST=1)
+    Respondent(app.test_client()).start()
+    refused = Respondent(app.test_client()).start()
+    assert refused.status_code == 429
+    assert_security_headers(refused)
+    assert refused.headers["Cache-Control"] == "no-store"
+    trapped = Respondent(app.test_client()).post("/start", {"website": "spam"})
+    assert trapped.status_code == 400
+    assert_security_headers(trapped)
