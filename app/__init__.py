@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import commands, database, health, i18n
+from app import commands, database, health, i18n, request_guard
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.staff import english_for_staff
 
     babel.init_app(app, locale_selector=english_for_staff(i18n.select_locale))
+    request_guard.init_app(app)  # before CSRF, which is the first to read the form
     csrf.init_app(app)
     login_manager.init_app(app)
     _hide_addresses_from_dev_server_log()

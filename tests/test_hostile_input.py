@@ -233,3 +233,14 @@ def test_a_body_that_is_no_form_gets_a_clear_400_not_the_cookie_message(app, bod
     assert "could not understand what your browser sent" in text
     assert "blocks cookies" not in text
     assert _saved(app, respondent) == before
+
+
+def test_a_multipart_field_with_no_usable_name_gets_a_400_not_a_500(app):
+    # Found by the property tests: Werkzeug names this field None, and the CSRF check choked on it.
+    respondent = _respondent_on_page(app, 1)
+    before = _saved(app, respondent)
+    body = b'\r\n--b\r\nContent-Disposition: form-data; name="\r"\r\n\r\n16_17\r\n--b--\r\n'
+    response = respondent.client.post("/question/2", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400
+    assert "could not understand what your browser sent" in response.get_data(as_text=True)
+    assert _saved(app, respondent) == before
