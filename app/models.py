@@ -42,7 +42,11 @@ class Answer(db.Model):
     """One answer: an option code (one row per chosen option of a multiple choice) or free text."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_question_value", "question_id", "value"),)
+    __table_args__ = (
+        Index("ix_answers_question_value", "question_id", "value"),
+        # Staff summaries: who answered a question, and breakdowns joining two questions' answers.
+        Index("ix_answers_question_response", "question_id", "response_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[str] = mapped_column(
@@ -104,7 +108,3 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
-
-# For the staff summaries: who answered a question, and breakdowns joining two questions' answers,
-# read this index alone instead of the whole answers table.
-Index("ix_answers_question_response", Answer.question_id, Answer.response_id)

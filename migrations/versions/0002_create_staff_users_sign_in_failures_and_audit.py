@@ -49,15 +49,8 @@ def upgrade():
     with op.batch_alter_table('staff_audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_audit_events_occurred_at'), ['occurred_at'], unique=False)
 
-    # The staff summaries count who answered each question and join two questions' answers.
-    with op.batch_alter_table('answers', schema=None) as batch_op:
-        batch_op.create_index('ix_answers_question_response', ['question_id', 'response_id'], unique=False)
-
 
 def downgrade():
-    with op.batch_alter_table('answers', schema=None) as batch_op:
-        batch_op.drop_index('ix_answers_question_response')
-
     with op.batch_alter_table('staff_audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_audit_events_occurred_at'))
 
