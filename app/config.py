@@ -85,8 +85,9 @@ class Config:
     # Per-process flood brakes (app/survey/abuse.py); 0 turns one off.
     NEW_DRAFTS_PER_MINUTE = _int("NEW_DRAFTS_PER_MINUTE", 600)
     NEW_DRAFTS_BURST = _int("NEW_DRAFTS_BURST", 200)
-    POSTS_PER_DRAFT_PER_MINUTE = _int("POSTS_PER_DRAFT_PER_MINUTE", 30)
-    POSTS_PER_DRAFT_BURST = _int("POSTS_PER_DRAFT_BURST", 30)
+    # Roomy enough for a whole survey with a mistake on every page, posted as fast as a browser can.
+    POSTS_PER_DRAFT_PER_MINUTE = _int("POSTS_PER_DRAFT_PER_MINUTE", 60)
+    POSTS_PER_DRAFT_BURST = _int("POSTS_PER_DRAFT_BURST", 100)
 
 
 def finalise(config: dict) -> None:
