@@ -40,7 +40,7 @@ test-sqlite: translations browser-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q
 
 test-postgres: translations browser-deps
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 scripts/with-postgres --fast $(BIN)/pytest -q
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .ci/with-postgres --fast $(BIN)/pytest -q
 
 # After changing any user-facing text: extract, then update every catalogue.
 extract: install

@@ -31,9 +31,9 @@ def use_project_python() -> None:
 
 
 def under_postgres(argv: list[str]) -> None:
-    """Re-run under scripts/with-postgres (a durable, throw-away server) unless already there."""
+    """Re-run under .ci/with-postgres (a durable, throw-away server) unless already there."""
     if not os.environ.get("TEST_DATABASE_URL"):
-        script = ROOT / "scripts" / "with-postgres"
+        script = ROOT / ".ci" / "with-postgres"
         os.execv(script, [str(script), sys.executable, *argv])
 
 

@@ -11,7 +11,7 @@ from app import create_app
 from app.extensions import db
 from tests.helpers import Respondent
 
-# Set (by `make test`, through scripts/with-postgres) to run every test on PostgreSQL instead of
+# Set (by `make test`, through .ci/with-postgres) to run every test on PostgreSQL instead of
 # SQLite files; each app then starts from an empty schema, migrated as in production.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
