@@ -26,10 +26,12 @@ db: install
 run: translations db
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Real-browser checks need Debian's chromium and its driver, and axe-core from npm (no browser download).
+# Real-browser checks need Debian's chromium and its driver, Noto fonts (so the 320 px checks measure
+# real Gurmukhi, Bengali and Arabic-script text, not fallback boxes), and axe-core from npm (no browser download).
 browser-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+		fc-list 2>/dev/null | grep -qi "Noto Sans Gurmukhi" || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null)
 	@test -f $(AXE) || (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent)
 
 # The whole suite on SQLite files, then again on a throw-away PostgreSQL server (Debian's postgresql,
