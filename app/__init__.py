@@ -2,8 +2,8 @@
 
 import logging
 import os
-from datetime import timedelta
 import re
+from datetime import timedelta
 
 from flask import Flask, g, render_template, request
 from flask_babel import get_locale
