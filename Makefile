@@ -47,7 +47,7 @@ test-postgres: translations browser-deps
 # After changing any user-facing text: extract, then update every catalogue.
 extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) tests/browser/node_modules

@@ -3,7 +3,7 @@
 Every route is guarded in one place (`guard` below), so a new route cannot forget the check.
 """
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -18,7 +18,7 @@ def english_for_staff(select_locale):
     """Wrap the public locale selector: staff pages are English until their strings are translated."""
 
     def select():
-        if request.blueprint == "staff":
+        if has_request_context() and request.blueprint == "staff":
             return "en"
         return select_locale()
 
