@@ -49,3 +49,5 @@ CONTACTS = (
     Contact(_l("Childline"), "0800 1111",
             _l("For anyone under 19."), dial="08001111"),
 )
+
+URGENT_CONTACTS = tuple(contact for contact in CONTACTS if contact.urgent)  # before sensitive questions

@@ -4,7 +4,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
-from app.help_contacts import CONTACTS
+from app.help_contacts import CONTACTS, URGENT_CONTACTS
 from app.questionnaire import QUESTIONNAIRE as Q
 from app.questionnaire import engine
 from app.survey import bp, drafts
@@ -96,7 +96,7 @@ def question(number: int):
         form=form,
         step=engine.step(Q, page, answers),
         back_url=url_for("survey.check") if change else (_question_url(previous) if previous else url_for("survey.start")),
-        contacts=[c for c in CONTACTS if c.urgent],
+        contacts=URGENT_CONTACTS,
     )
 
 
