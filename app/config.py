@@ -67,6 +67,10 @@ class Config:
 
     # The CSRF token lives as long as the session, so a slow respondent never meets an expired token.
     WTF_CSRF_TIME_LIMIT = None
+    # Flask-WTF's extra check over HTTPS wants a same-site Referer, but every page says
+    # Referrer-Policy: no-referrer, so browsers send none and every form would fail. The token, the
+    # SameSite cookies and the Sec-Fetch-Site check (app/request_guard.py) stop cross-site posts.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_NAME = "session"
     LANGUAGE_COOKIE = "lang"
     SESSION_COOKIE_HTTPONLY = True
