@@ -58,6 +58,8 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
     # Werkzeug also caps the number of form fields, so a body of thousands of tiny fields is refused early.
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)
+    # Rendered question pages kept per server process (app/survey/page_cache.py); about 12 KB each. 0: off.
+    PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
 
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"

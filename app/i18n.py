@@ -4,11 +4,14 @@ A code that is not one of LANGUAGES (unsupported, malformed, hostile) is ignored
 source decides, and nothing errors. The cookie only ever holds a supported code.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from babel.dates import format_date
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGE_PARAM = "lang"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 90  # 90 days
@@ -33,8 +36,15 @@ def select_locale() -> str:
     remembered = supported(request.cookies.get(current_app.config["LANGUAGE_COOKIE"]))
     if remembered:
         return remembered
-    # Werkzeug matches "pl-PL" to "pl" and ignores malformed parts of the header.
-    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) or default
+    header = request.headers.get("Accept-Language", "")
+    return _best_language(header[:500], tuple(current_app.config["LANGUAGES"])) or default
+
+
+@lru_cache(maxsize=1024)
+def _best_language(header: str, languages: tuple[str, ...]) -> str | None:
+    """Browsers send a handful of distinct headers, so parsing each once saves work on every page.
+    Werkzeug matches "pl-PL" to "pl" and ignores malformed parts of the header."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def remember_language(response):

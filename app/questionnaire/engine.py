@@ -11,11 +11,12 @@ from app.questionnaire.model import Kind, Page, Question, Questionnaire
 def visible_pages(questionnaire: Questionnaire, answers: dict) -> list[Page]:
     """The pages this respondent sees, in order. Conditions only see answers on pages still shown."""
     shown: list[Page] = []
-    seen: dict = {}
+    hidden: set[str] = set()  # questions on pages not shown; conditions only look back (model.py)
     for page in questionnaire.pages:
-        if page.is_shown(seen):
+        if not page.shown_if or all(c.question not in hidden and c.matches(answers) for c in page.shown_if):
             shown.append(page)
-            seen.update({q.id: answers[q.id] for q in page.questions if q.id in answers})
+        else:
+            hidden.update(q.id for q in page.questions)
     return shown
 
 

@@ -65,9 +65,6 @@ class Page:
     shown_if: tuple[ShownIf, ...] = ()  # all must match
     optional_section: bool = False  # "about you": say the questions are optional and why
 
-    def is_shown(self, answers: dict) -> bool:
-        return all(condition.matches(answers) for condition in self.shown_if)
-
 
 @dataclass(frozen=True, eq=False)
 class Questionnaire:
@@ -83,6 +80,11 @@ class Questionnaire:
         if len(by_id) != sum(len(page.questions) for page in self.pages):
             raise ValueError("question ids must be unique")
         object.__setattr__(self, "questions", by_id)
+        asked: set[str] = set()
+        for page in self.pages:
+            if any(condition.question not in asked for condition in page.shown_if):
+                raise ValueError(f"page {page.id!r} depends on a question that is not on an earlier page")
+            asked.update(q.id for q in page.questions)
 
     def page(self, page_id: str) -> Page | None:
         return next((page for page in self.pages if page.id == page_id), None)

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from app.help_contacts import CONTACTS, URGENT_CONTACTS
 from app.questionnaire import QUESTIONNAIRE as Q
 from app.questionnaire import engine
-from app.survey import bp, drafts
+from app.questionnaire.model import Kind
+from app.survey import bp, drafts, page_cache
 from app.survey.forms import form_class, given_answers
 from app.survey.state import survey_status, today_london
 
@@ -79,25 +80,51 @@ def question(number: int):
     if not engine.can_visit(Q, page, answers):
         return redirect(_resume_url(answers))
     change = request.args.get("change") == "1"
-    form = form_class(page)(data=answers if request.method == "GET" else None)
-    if form.validate_on_submit():
-        answers = engine.record_page(Q, answers, page, given_answers(page, form))
-        drafts.save_answers(draft, answers, _idle())
-        following = engine.next_page(Q, page, answers)
-        if change or following is None:
-            return redirect(_resume_url(answers), 303)
-        return redirect(_question_url(following), 303)
-    if request.method == "GET":
+    form = None  # a GET needs no form unless the page is rendered afresh
+    if request.method == "POST":
+        form = form_class(page)()
+        if form.validate_on_submit():
+            answers = engine.record_page(Q, answers, page, given_answers(page, form))
+            drafts.save_answers(draft, answers, _idle())
+            following = engine.next_page(Q, page, answers)
+            if change or following is None:
+                return redirect(_resume_url(answers), 303)
+            return redirect(_question_url(following), 303)
+    else:
         drafts.touch(draft, _idle())
     previous = engine.previous_page(Q, page, answers)
-    return render_template(
-        "survey/question.html",
-        page=page,
-        form=form,
-        step=engine.step(Q, page, answers),
-        back_url=url_for("survey.check") if change else (_question_url(previous) if previous else url_for("survey.start")),
-        contacts=URGENT_CONTACTS,
-    )
+    step = engine.step(Q, page, answers)
+    back_url = url_for("survey.check") if change else (_question_url(previous) if previous else url_for("survey.start"))
+
+    def render_page(**slots):
+        return render_template(
+            "survey/question.html",
+            page=page,
+            form=form if form is not None else form_class(page)(data=answers),
+            step=step,
+            back_url=back_url,
+            contacts=URGENT_CONTACTS,
+            **slots,
+        )
+
+    # The key is everything the page shows but the CSRF token. A page with errors (a POST, so form
+    # is set) or with typed text is never cached.
+    choices = None if form is not None else _shown_choices(page, answers)
+    key = (str(get_locale()), request.full_path, step, back_url, choices) if choices is not None else None
+    return page_cache.render(key, render_page)
+
+
+def _shown_choices(page, answers: dict) -> tuple | None:
+    """The saved option codes a page shows, or None when it shows typed text."""
+    shown = []
+    for question in page.questions:
+        value = answers.get(question.id)
+        if question.kind is Kind.TEXT:
+            if value:
+                return None
+        else:
+            shown.append(tuple(value) if isinstance(value, list) else value)
+    return tuple(shown)
 
 
 @bp.route("/check", methods=["GET", "POST"])

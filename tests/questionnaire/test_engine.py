@@ -111,6 +111,19 @@ def test_question_ids_must_be_unique():
         Questionnaire("x", "t", "p", (Page("a", "A", (question,)), Page("b", "B", (question,))), minutes=1)
 
 
+@pytest.mark.parametrize("depends_on", ["later", "missing", "own"])
+def test_a_page_may_only_depend_on_an_earlier_question(depends_on):
+    from app.questionnaire.model import Option, ShownIf
+
+    def page(page_id, question_id, shown_if=()):
+        options = (Option("yes", "Yes"), Option("prefer_not_to_say", "Prefer not to say"))
+        return Page(page_id, page_id, (Question(question_id, "?", Kind.SINGLE, options),), shown_if=shown_if)
+
+    condition = (ShownIf({"later": "q3", "missing": "nowhere", "own": "q2"}[depends_on], ("yes",)),)
+    with pytest.raises(ValueError):
+        Questionnaire("x", "t", "p", (page("a", "q1"), page("b", "q2", condition), page("c", "q3")), minutes=1)
+
+
 def test_the_default_questionnaire_is_well_formed():
     assert 12 <= len(Q.pages) <= 20
     known = set()

@@ -1,0 +1,67 @@
+"""Question pages rendered once per language and page state, then served from this process's memory.
+
+Why: rendering a question page (Jinja macros and about 140 translation lookups) costs ten times
+the rest of the request, yet thousands of respondents see the very same page. Everything a page
+shows is decided by the key below; the only per-respondent part, the CSRF token, goes into a slot
+after the page comes out of the cache.
+
+Not cached, so rendered every time:
+- a page with errors (only a POST has them);
+- a page showing free text the respondent typed: typed words are never kept in memory.
+
+A key holds option codes a respondent chose, with nothing that could tie them to anyone.
+The cache is a bounded LRU, shared by a worker's threads; PAGE_CACHE_SIZE=0 turns it off.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app
+from flask_wtf.csrf import generate_csrf
+
+# Stands in for the CSRF token while rendering. Only option codes and our own text surround it in a
+# cached page, so it cannot occur there by accident.
+CSRF_SLOT = "csrf-slot-7c1e0b5a9d"
+
+
+class PageCache:
+    def __init__(self, size: int):
+        self.size = size
+        self.pages: OrderedDict[Hashable, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self.lock:
+            html = self.pages.get(key)
+            if html is not None:
+                self.pages.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self.lock:
+            self.pages[key] = html
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
+    """The page for `key` with this session's CSRF token; `render_page(csrf_token=...)` renders it.
+
+    A key of None means "do not cache this one".
+    """
+    cache: PageCache | None = current_app.extensions.get("page_cache")
+    if key is None or cache is None:
+        return render_page()
+    html = cache.get(key)
+    if html is None:
+        html = render_page(csrf_token=lambda: CSRF_SLOT)
+        cache.put(key, html)
+    return html.replace(CSRF_SLOT, generate_csrf(), 1)
+
+
+def init_app(app) -> None:
+    size = int(app.config.get("PAGE_CACHE_SIZE", 0))
+    if size > 0:
+        app.extensions["page_cache"] = PageCache(size)

@@ -1,0 +1,85 @@
+"""Question pages come from a per-process cache of rendered pages (app/survey/page_cache.py).
+
+A cached page must be exactly what a fresh render would show, for every language and page state,
+with each respondent's own CSRF token and answers; typed text and errors are never cached.
+"""
+
+import re
+
+import pytest
+
+from app.config import LANGUAGES
+from tests.helpers import FULL_ANSWERS, Respondent, question_url, soup
+
+TOKEN = re.compile(r'name="csrf_token" value="[^"]+"')
+
+
+def without_token(response) -> str:
+    return TOKEN.sub('name="csrf_token" value=""', response.get_data(as_text=True))
+
+
+def pages_seen(app, language: str) -> list[str]:
+    """A respondent's pages: page 2 twice, page 1 with saved answers, and page 1 from "Change"."""
+    client = app.test_client()
+    respondent = Respondent(client)
+    client.get(f"/?lang={language}")
+    respondent.start()
+    assert respondent.answer("safe_day").status_code == 303
+    urls = [question_url("safe_dark"), question_url("safe_dark"), question_url("safe_day"),
+            question_url("safe_day") + "?change=1", question_url("safe_dark") + f"?lang={language}"]
+    responses = [client.get(url) for url in urls]
+    assert all(response.status_code == 200 for response in responses)
+    return [without_token(response) for response in responses]
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_cached_pages_are_the_pages_a_fresh_render_shows(make_app, language):
+    cached = make_app()
+    fresh = make_app(PAGE_CACHE_SIZE=0)
+    assert "page_cache" not in fresh.extensions
+    seen_cached, seen_fresh = pages_seen(cached, language), pages_seen(fresh, language)
+    assert seen_cached == seen_fresh
+    assert seen_cached[0] == seen_cached[1]  # the second view of page 2 came from the cache
+    assert len(cached.extensions["page_cache"].pages) == 4
+
+
+def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
+    first, second = Respondent(app.test_client()), Respondent(app.test_client())
+    for respondent, answer in ((first, "very_safe"), (second, "very_unsafe")):
+        respondent.start()
+        respondent.answer("safe_day", {**FULL_ANSWERS, "safe_day_street": answer})
+    for respondent, answer in ((first, "very_safe"), (second, "very_unsafe"), (first, "very_safe")):
+        page = soup(respondent.client.get(question_url("safe_day")))
+        assert page.select_one("input[name=safe_day_street][checked]")["value"] == answer
+        token = page.select_one("input[name=csrf_token]")["value"]
+        assert token != "csrf-slot-7c1e0b5a9d"
+        saved = respondent.client.post(question_url("safe_day"), data={"csrf_token": token, **{
+            q: FULL_ANSWERS[q] for q in ("safe_day_busy", "safe_day_park")}, "safe_day_street": answer})
+        assert saved.status_code == 303
+    other_token = soup(second.client.get(question_url("safe_day"))).select_one("input[name=csrf_token]")["value"]
+    refused = first.client.post(question_url("safe_day"), data={"csrf_token": other_token, "safe_day_street": "very_safe"})
+    assert refused.status_code == 400
+
+
+def test_typed_text_is_never_kept_in_the_cache(app, client, respondent):
+    respondent.complete()
+    typed = FULL_ANSWERS["difference_text"]
+    page = client.get(question_url("difference_text"))
+    assert typed in page.get_data(as_text=True)
+    assert not any(typed in html for html in app.extensions["page_cache"].pages.values())
+
+
+def test_a_page_with_errors_is_not_cached(app, client, respondent):
+    respondent.start()
+    assert respondent.answer("safe_day", {}).status_code == 200  # nothing chosen: errors
+    assert not any("There is a problem" in html for html in app.extensions["page_cache"].pages.values())
+    assert not soup(client.get(question_url("safe_day"))).select(".error-summary")
+
+
+def test_the_cache_is_bounded(make_app):
+    app = make_app(PAGE_CACHE_SIZE=2)
+    client = app.test_client()
+    Respondent(client).complete()
+    for page_id in ("safe_day", "safe_dark", "experiences", "where"):
+        assert client.get(question_url(page_id)).status_code == 200
+    assert len(app.extensions["page_cache"].pages) == 2
