@@ -5,6 +5,8 @@ choice) or a string (free text). An optional question left blank is stored as ""
 page counts as visited.
 """
 
+from dataclasses import dataclass
+
 from app.questionnaire.model import Kind, Page, Question, Questionnaire
 
 
@@ -49,30 +51,31 @@ def page_by_number(questionnaire: Questionnaire, number: int) -> Page | None:
     return None
 
 
-def can_visit(questionnaire: Questionnaire, page: Page, answers: dict) -> bool:
-    """A page may be shown if branching shows it and every page before it has been answered."""
+@dataclass(frozen=True)
+class Place:
+    """Where a page sits among the pages one respondent sees."""
+
+    number: int  # "Question number of total"
+    total: int
+    previous: Page | None
+    next: Page | None
+
+
+def place(questionnaire: Questionnaire, page: Page, answers: dict) -> Place | None:
+    """The page's place for these answers; None when it may not be visited: branching hides it,
+    or a page before it is still unanswered."""
     pages = visible_pages(questionnaire, answers)
     if page not in pages:
-        return False
-    return all(is_answered(earlier, answers) for earlier in pages[: pages.index(page)])
-
-
-def step(questionnaire: Questionnaire, page: Page, answers: dict) -> tuple[int, int]:
-    """(n, total) for "Question n of total", counting only the pages this respondent sees."""
-    pages = visible_pages(questionnaire, answers)
-    return pages.index(page) + 1, len(pages)
-
-
-def next_page(questionnaire: Questionnaire, page: Page, answers: dict) -> Page | None:
-    pages = visible_pages(questionnaire, answers)
+        return None
     index = pages.index(page)
-    return pages[index + 1] if index + 1 < len(pages) else None
-
-
-def previous_page(questionnaire: Questionnaire, page: Page, answers: dict) -> Page | None:
-    pages = visible_pages(questionnaire, answers)
-    index = pages.index(page)
-    return pages[index - 1] if index > 0 else None
+    if not all(is_answered(earlier, answers) for earlier in pages[:index]):
+        return None
+    return Place(
+        number=index + 1,
+        total=len(pages),
+        previous=pages[index - 1] if index > 0 else None,
+        next=pages[index + 1] if index + 1 < len(pages) else None,
+    )
 
 
 def record_page(questionnaire: Questionnaire, answers: dict, page: Page, given: dict) -> dict:

@@ -76,8 +76,9 @@ def question(number: int):
     draft, other = _draft_or_page()
     if other:
         return other
-    answers = draft.answers or {}
-    if not engine.can_visit(Q, page, answers):
+    answers = draft.answers
+    here = engine.place(Q, page, answers)
+    if here is None:
         return redirect(_resume_url(answers))
     change = request.args.get("change") == "1"
     form = None  # a GET needs no form unless the page is rendered afresh
@@ -86,15 +87,17 @@ def question(number: int):
         if form.validate_on_submit():
             answers = engine.record_page(Q, answers, page, given_answers(page, form))
             drafts.save_answers(draft, answers, _idle())
-            following = engine.next_page(Q, page, answers)
+            following = engine.place(Q, page, answers).next  # branching may have changed with the answers
             if change or following is None:
                 return redirect(_resume_url(answers), 303)
             return redirect(_question_url(following), 303)
     else:
         drafts.touch(draft, _idle())
-    previous = engine.previous_page(Q, page, answers)
-    step = engine.step(Q, page, answers)
-    back_url = url_for("survey.check") if change else (_question_url(previous) if previous else url_for("survey.start"))
+    step = (here.number, here.total)
+    if change:
+        back_url = url_for("survey.check")
+    else:
+        back_url = _question_url(here.previous) if here.previous else url_for("survey.start")
 
     def render_page(**slots):
         return render_template(

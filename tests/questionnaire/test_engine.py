@@ -53,33 +53,44 @@ def test_answers_on_pages_that_branching_hides_are_dropped():
     assert answers["safe_day_street"] == FULL_ANSWERS["safe_day_street"]
 
 
-def test_first_unanswered_and_can_visit():
+def answers_before(page_id: str, answers: dict) -> dict:
+    """`answers`, keeping only the questions on pages before page_id."""
+    index = [page.id for page in Q.pages].index(page_id)
+    return {q.id: answers[q.id] for page in Q.pages[:index] for q in page.questions if q.id in answers}
+
+
+def test_first_unanswered_and_which_pages_can_be_visited():
     assert engine.first_unanswered(Q, {}) is Q.pages[0]
-    assert engine.can_visit(Q, Q.pages[0], {})
-    assert not engine.can_visit(Q, Q.pages[1], {})
+    assert engine.place(Q, Q.pages[0], {}) is not None
+    assert engine.place(Q, Q.pages[1], {}) is None  # page 1 not answered yet
     assert engine.first_unanswered(Q, FULL_ANSWERS) is None
-    assert engine.can_visit(Q, Q.pages[-1], FULL_ANSWERS)
+    assert engine.place(Q, Q.pages[-1], FULL_ANSWERS) is not None
 
 
 def test_hidden_page_cannot_be_visited():
     answers = {k: v for k, v in FULL_ANSWERS.items()}
     answers["experiences"] = ["none"]
-    assert not engine.can_visit(Q, Q.page("where"), engine.prune(Q, answers))
+    assert engine.place(Q, Q.page("where"), engine.prune(Q, answers)) is None
 
 
-def test_step_counts_only_visible_pages():
-    few = {"experiences": ["none"], "gender": "woman_girl", "long_term_condition": "no"}
-    number, total = engine.step(Q, Q.page("changed_behaviour"), few)
-    assert (number, total) == (4, len(Q.pages) - 5)
-    assert engine.step(Q, Q.page("changed_behaviour"), FULL_ANSWERS) == (7, len(Q.pages))
+def test_place_counts_only_visible_pages():
+    # Nothing happened: "where", "reported" and "why_not" are hidden; pages whose condition is not
+    # answered yet ("gender_self", "disability_impact") are not counted either.
+    nothing_happened = answers_before("changed_behaviour", {**FULL_ANSWERS, "experiences": ["none"]})
+    here = engine.place(Q, Q.page("changed_behaviour"), nothing_happened)
+    assert (here.number, here.total) == (4, len(Q.pages) - 5)
+    here = engine.place(Q, Q.page("changed_behaviour"), FULL_ANSWERS)
+    assert (here.number, here.total) == (7, len(Q.pages))
 
 
 def test_next_and_previous_follow_branching():
-    few = {"experiences": ["none"]}
-    assert engine.next_page(Q, Q.page("experiences"), few).id == "changed_behaviour"
-    assert engine.previous_page(Q, Q.page("changed_behaviour"), few).id == "experiences"
-    assert engine.previous_page(Q, Q.pages[0], few) is None
-    assert engine.next_page(Q, Q.pages[-1], FULL_ANSWERS) is None
+    few = answers_before("changed_behaviour", {**FULL_ANSWERS, "experiences": ["none"]})
+    assert engine.place(Q, Q.page("experiences"), few).next.id == "changed_behaviour"
+    assert engine.place(Q, Q.page("changed_behaviour"), few).previous.id == "experiences"
+    assert engine.place(Q, Q.pages[0], few).previous is None
+    assert engine.place(Q, Q.pages[-1], FULL_ANSWERS).next is None
+    with_where = answers_before("where", FULL_ANSWERS)
+    assert engine.place(Q, Q.page("experiences"), with_where).next.id == "where"
 
 
 def test_answer_rows_one_per_chosen_option_none_for_blanks():
