@@ -93,27 +93,27 @@ def question(number: int):
             return redirect(_question_url(following), 303)
     else:
         drafts.touch(draft, _idle())
-    step = (here.number, here.total)
-    if change:
-        back_url = url_for("survey.check")
-    else:
-        back_url = _question_url(here.previous) if here.previous else url_for("survey.start")
 
     def render_page(**slots):
+        if change:
+            back_url = url_for("survey.check")
+        else:
+            back_url = _question_url(here.previous) if here.previous else url_for("survey.start")
         return render_template(
             "survey/question.html",
             page=page,
             form=form if form is not None else form_class(page)(data=answers),
-            step=step,
+            step=(here.number, here.total),
             back_url=back_url,
             contacts=URGENT_CONTACTS,
             **slots,
         )
 
-    # The key is everything the page shows but the CSRF token. A page with errors (a POST, so form
-    # is set) or with typed text is never cached.
+    # The key is everything the page shows but the CSRF token: the address (with ?change=1 the
+    # back link goes to the check page), the page's place and the choices shown. A page with errors
+    # (a POST, so form is set) or with typed text is never cached.
     choices = None if form is not None else _shown_choices(page, answers)
-    key = (str(get_locale()), request.full_path, step, back_url, choices) if choices is not None else None
+    key = (str(get_locale()), request.full_path, here, choices) if choices is not None else None
     return page_cache.render(key, render_page)
 
 
