@@ -74,6 +74,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["SESSION_COOKIE_SECURE"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.path == "/staff" or request.path.startswith("/staff/"):
+            # Here rather than in the staff blueprint, whose hooks skip addresses no route matched (404).
+            headers["X-Robots-Tag"] = "noindex, nofollow"
         if request.endpoint != "static":
             # Nothing a respondent saw may come back from the cache (Back button, shared device).
             headers["Cache-Control"] = "no-store"

@@ -44,12 +44,6 @@ def guard():
     return None
 
 
-@bp.after_request
-def no_indexing(response):
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 @bp.errorhandler(CSRFError)
 def csrf_error(error):
     return render_template("staff/error.html", title=_("Sorry, that form has expired"), csrf=True), 400

@@ -53,6 +53,18 @@ def test_every_staff_route_refuses_an_anonymous_visitor(app, client, staff_user)
     assert checked >= 7
 
 
+@pytest.mark.parametrize("path", ["/staff/no-such-page", "/staff/export/nothing", "/staff"])
+def test_no_staff_address_is_indexed_not_even_a_missing_one(client, path):
+    response = client.get(path)
+    assert response.status_code in (302, 404)
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_public_pages_may_be_indexed(client):
+    assert "X-Robots-Tag" not in client.get("/").headers
+    assert "X-Robots-Tag" not in client.get("/staffing").headers  # a 404 outside the staff area
+
+
 def test_sign_in_page(client):
     response = client.get("/staff/login")
     page = soup(response)
