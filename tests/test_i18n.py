@@ -16,7 +16,7 @@ from app.extensions import db
 from app.i18n import select_locale
 from app.models import Answer, Response
 from app.questionnaire import QUESTIONNAIRE
-from app.questionnaire.engine import step as step_of
+from app.questionnaire.engine import place
 from tests.helpers import FULL_ANSWERS, Respondent, question_url, soup
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -141,8 +141,9 @@ def test_page_title_and_step_in_each_language(client, respondent, code):
     respondent.start()
     respondent.answer("safe_day")
     page = soup(client.get("/question/2"))
-    number, total = step_of(QUESTIONNAIRE, QUESTIONNAIRE.page("safe_dark"), {"safe_day_street": "very_safe"})
-    step = tr(code, "Question %(number)s of %(total)s", number=number, total=total)
+    page_one = {q.id: FULL_ANSWERS[q.id] for q in QUESTIONNAIRE.page("safe_day").questions}
+    here = place(QUESTIONNAIRE, QUESTIONNAIRE.page("safe_dark"), page_one)
+    step = tr(code, "Question %(number)s of %(total)s", number=here.number, total=here.total)
     assert page.select_one(".caption").get_text() == step
     assert page.title.get_text().startswith(step)
     assert page.title.get_text().endswith(tr(code, "Community survey"))
