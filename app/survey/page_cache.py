@@ -1,9 +1,9 @@
 """Question pages rendered once per language and page state, then served from this process's memory.
 
 Why: rendering a question page (Jinja macros and about 140 translation lookups) costs ten times
-the rest of the request, yet thousands of respondents see the very same page. Everything a page
-shows is decided by the key below; the only per-respondent part, the CSRF token, goes into a slot
-after the page comes out of the cache.
+the rest of the request, yet thousands of respondents see the very same page. The view's key holds
+everything the page shows; the only per-respondent part, the CSRF token, goes into a slot after
+the page comes out of the cache.
 
 Not cached, so rendered every time:
 - a page with errors (only a POST has them);
