@@ -10,22 +10,26 @@ Not cached, so rendered every time:
 - a page showing free text the respondent typed: typed words are never kept in memory.
 
 A key holds option codes a respondent chose, with nothing that could tie them to anyone.
-The cache is a bounded LRU, shared by a worker's threads; PAGE_CACHE_SIZE=0 turns it off.
+The cache is a bounded LRU, shared by a worker's threads; PAGE_CACHE_SIZE=0 turns it off, and
+with it the reuse of signed CSRF tokens (signed_csrf_token below).
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app
+from flask import current_app, session
 from flask_wtf.csrf import generate_csrf
 
 # Stands in for the CSRF token while rendering. Only option codes and our own text surround it in a
 # cached page, so it cannot occur there by accident.
 CSRF_SLOT = "csrf-slot-7c1e0b5a9d"
+SIGNED_TOKENS_KEPT = 10_000  # sessions seen lately; about 3 MB
 
 
 class PageCache:
+    """A bounded least-recently-used map, shared by a worker's threads."""
+
     def __init__(self, size: int):
         self.size = size
         self.pages: OrderedDict[Hashable, str] = OrderedDict()
@@ -51,17 +55,36 @@ def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
 
     A key of None means "do not cache this one".
     """
-    cache: PageCache | None = current_app.extensions.get("page_cache")
-    if key is None or cache is None:
+    pages: PageCache | None = current_app.extensions.get("page_cache")
+    if key is None or pages is None:
         return render_page()
-    html = cache.get(key)
+    html = pages.get(key)
     if html is None:
         html = render_page(csrf_token=lambda: CSRF_SLOT)
-        cache.put(key, html)
-    return html.replace(CSRF_SLOT, generate_csrf(), 1)
+        pages.put(key, html)
+    return html.replace(CSRF_SLOT, signed_csrf_token(), 1)
+
+
+def signed_csrf_token() -> str:
+    """This session's CSRF token, as Flask-WTF's generate_csrf() makes it, signed once per session.
+
+    generate_csrf() signs the session's raw token afresh for every page, a tenth of the cost of a
+    cached page view. Tokens here never expire (WTF_CSRF_TIME_LIMIT = None), so a signature made
+    earlier is exactly as valid; it is kept, keyed by the raw token the session cookie carries anyway.
+    """
+    signed_tokens: PageCache | None = current_app.extensions.get("signed_csrf_tokens")
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if signed_tokens is None or raw is None or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    signed = signed_tokens.get(raw)
+    if signed is None:
+        signed = generate_csrf()
+        signed_tokens.put(raw, signed)
+    return signed
 
 
 def init_app(app) -> None:
     size = int(app.config.get("PAGE_CACHE_SIZE", 0))
     if size > 0:
         app.extensions["page_cache"] = PageCache(size)
+        app.extensions["signed_csrf_tokens"] = PageCache(SIGNED_TOKENS_KEPT)

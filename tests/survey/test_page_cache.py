@@ -83,3 +83,30 @@ def test_the_cache_is_bounded(make_app):
     for page_id in ("safe_day", "safe_dark", "experiences", "where"):
         assert client.get(question_url(page_id)).status_code == 200
     assert len(app.extensions["page_cache"].pages) == 2
+
+
+def _tokens_a_minute_apart(app, monkeypatch) -> tuple[str, str, object]:
+    """The CSRF token on page 1, then on the same page a minute later, and a post with the later one."""
+    import itsdangerous.timed
+
+    client = app.test_client()
+    respondent = Respondent(client)
+    respondent.start()
+    first = soup(client.get(question_url("safe_day"))).select_one("input[name=csrf_token]")["value"]
+    later = itsdangerous.timed.time.time() + 60
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    second = soup(client.get(question_url("safe_day"))).select_one("input[name=csrf_token]")["value"]
+    page = {q: FULL_ANSWERS[q] for q in ("safe_day_street", "safe_day_busy", "safe_day_park")}
+    return first, second, client.post(question_url("safe_day"), data={"csrf_token": second, **page})
+
+
+def test_a_session_s_token_is_signed_once_and_still_accepted(app, monkeypatch):
+    first, second, saved = _tokens_a_minute_apart(app, monkeypatch)
+    assert first == second
+    assert saved.status_code == 303
+
+
+def test_tokens_are_signed_afresh_when_they_can_expire(make_app, monkeypatch):
+    first, second, saved = _tokens_a_minute_apart(make_app(WTF_CSRF_TIME_LIMIT=3600), monkeypatch)
+    assert first != second
+    assert saved.status_code == 303
