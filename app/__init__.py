@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     from app.staff import english_for_staff
 
-    babel.init_app(app, locale_selector=english_for_staff(i18n.select_locale))
+    babel.init_app(app, locale_selector=i18n.parsed_once(english_for_staff(i18n.select_locale)))
     request_guard.init_app(app)  # before CSRF, which is the first to read the form
     csrf.init_app(app)
     login_manager.init_app(app)

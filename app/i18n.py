@@ -7,6 +7,7 @@ source decides, and nothing errors. The cookie only ever holds a supported code.
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from babel import Locale
 from babel.dates import format_date
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
@@ -45,6 +46,17 @@ def _best_language(header: str, languages: tuple[str, ...]) -> str | None:
     """Browsers send a handful of distinct headers, so parsing each once saves work on every page.
     Werkzeug matches "pl-PL" to "pl" and ignores malformed parts of the header."""
     return parse_accept_header(header, LanguageAccept).best_match(languages)
+
+
+def parsed_once(selector):
+    """Wrap a locale selector so each language code is parsed into a babel Locale once: Flask-Babel
+    parses the selector's answer on every request, and only a handful of codes ever come back."""
+    return lambda: _locale(selector())
+
+
+@lru_cache(maxsize=64)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def remember_language(response):
