@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import commands, database, health, i18n, request_guard
+from app import commands, database, health, i18n, request_guard, sessions
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(overrides or {})
     finalise(app.config)
+    app.session_interface = sessions.SessionInterface()
 
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
     database.init_app(app)  # db.init_app plus SQLite pragmas
