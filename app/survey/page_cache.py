@@ -27,27 +27,27 @@ CSRF_SLOT = "csrf-slot-7c1e0b5a9d"
 SIGNED_TOKENS_KEPT = 10_000  # sessions seen lately; about 3 MB
 
 
-class PageCache:
+class LRU:
     """A bounded least-recently-used map, shared by a worker's threads."""
 
     def __init__(self, size: int):
         self.size = size
-        self.pages: OrderedDict[Hashable, str] = OrderedDict()
+        self.entries: OrderedDict[Hashable, str] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: Hashable) -> str | None:
         with self.lock:
-            html = self.pages.get(key)
-            if html is not None:
-                self.pages.move_to_end(key)
-            return html
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, value: str) -> None:
         with self.lock:
-            self.pages[key] = html
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
@@ -55,7 +55,7 @@ def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
 
     A key of None means "do not cache this one".
     """
-    pages: PageCache | None = current_app.extensions.get("page_cache")
+    pages: LRU | None = current_app.extensions.get("page_cache")
     if key is None or pages is None:
         return render_page()
     html = pages.get(key)
@@ -72,7 +72,7 @@ def signed_csrf_token() -> str:
     cached page view. Tokens here never expire (WTF_CSRF_TIME_LIMIT = None), so a signature made
     earlier is exactly as valid; it is kept, keyed by the raw token the session cookie carries anyway.
     """
-    signed_tokens: PageCache | None = current_app.extensions.get("signed_csrf_tokens")
+    signed_tokens: LRU | None = current_app.extensions.get("signed_csrf_tokens")
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if signed_tokens is None or raw is None or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
@@ -86,5 +86,5 @@ def signed_csrf_token() -> str:
 def init_app(app) -> None:
     size = int(app.config.get("PAGE_CACHE_SIZE", 0))
     if size > 0:
-        app.extensions["page_cache"] = PageCache(size)
-        app.extensions["signed_csrf_tokens"] = PageCache(SIGNED_TOKENS_KEPT)
+        app.extensions["page_cache"] = LRU(size)
+        app.extensions["signed_csrf_tokens"] = LRU(SIGNED_TOKENS_KEPT)

@@ -40,7 +40,7 @@ def test_cached_pages_are_the_pages_a_fresh_render_shows(make_app, language):
     seen_cached, seen_fresh = pages_seen(cached, language), pages_seen(fresh, language)
     assert seen_cached == seen_fresh
     assert seen_cached[0] == seen_cached[1]  # the second view of page 2 came from the cache
-    assert len(cached.extensions["page_cache"].pages) == 4
+    assert len(cached.extensions["page_cache"].entries) == 4
 
 
 def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
@@ -66,13 +66,13 @@ def test_typed_text_is_never_kept_in_the_cache(app, client, respondent):
     typed = FULL_ANSWERS["difference_text"]
     page = client.get(question_url("difference_text"))
     assert typed in page.get_data(as_text=True)
-    assert not any(typed in html for html in app.extensions["page_cache"].pages.values())
+    assert not any(typed in html for html in app.extensions["page_cache"].entries.values())
 
 
 def test_a_page_with_errors_is_not_cached(app, client, respondent):
     respondent.start()
     assert respondent.answer("safe_day", {}).status_code == 200  # nothing chosen: errors
-    assert not any("There is a problem" in html for html in app.extensions["page_cache"].pages.values())
+    assert not any("There is a problem" in html for html in app.extensions["page_cache"].entries.values())
     assert not soup(client.get(question_url("safe_day"))).select(".error-summary")
 
 
@@ -82,7 +82,7 @@ def test_the_cache_is_bounded(make_app):
     Respondent(client).complete()
     for page_id in ("safe_day", "safe_dark", "experiences", "where"):
         assert client.get(question_url(page_id)).status_code == 200
-    assert len(app.extensions["page_cache"].pages) == 2
+    assert len(app.extensions["page_cache"].entries) == 2
 
 
 def _tokens_a_minute_apart(app, monkeypatch) -> tuple[str, str, object]:
