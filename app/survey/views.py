@@ -135,7 +135,7 @@ def check():
     draft, other = _draft_or_page()
     if other:
         return other
-    answers = draft.answers or {}
+    answers = draft.answers
     if engine.first_unanswered(Q, answers):
         return redirect(_resume_url(answers))
     form = FlaskForm()  # only the CSRF token
