@@ -14,40 +14,17 @@ The cache is a bounded LRU, shared by a worker's threads; PAGE_CACHE_SIZE=0 turn
 with it the reuse of signed CSRF tokens (signed_csrf_token below).
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import current_app, session
 from flask_wtf.csrf import generate_csrf
 
+from app.lru import LRU
+
 # Stands in for the CSRF token while rendering. Only option codes and our own text surround it in a
 # cached page, so it cannot occur there by accident.
 CSRF_SLOT = "csrf-slot-7c1e0b5a9d"
 SIGNED_TOKENS_KEPT = 10_000  # sessions seen lately; about 3 MB
-
-
-class LRU:
-    """A bounded least-recently-used map, shared by a worker's threads."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[Hashable, str] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable) -> str | None:
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: str) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
 
 
 def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
