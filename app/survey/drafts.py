@@ -67,10 +67,11 @@ def find_draft(token: str | None) -> LiveDraft | None:
     if not token:
         return None
     key = _key(token)
-    connection = db.engine.raw_connection()
+    engine = db.engine
+    connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(_READ_SQL.format(_PLACEHOLDERS[db.engine.dialect.paramstyle]), (key,))
+        cursor.execute(_READ_SQL.format(_PLACEHOLDERS[engine.dialect.paramstyle]), (key,))
         row = cursor.fetchone()
         cursor.close()
     finally:

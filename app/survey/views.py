@@ -13,6 +13,8 @@ from app.survey.forms import form_class, given_answers
 from app.survey.state import survey_status, today_london
 
 DRAFT_KEY = "draft"
+# Pages that explain, help or let someone leave are there whether or not the survey is open.
+ALWAYS_OPEN = {"survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.exit", "survey.done"}
 
 
 def _idle() -> int:
@@ -33,8 +35,7 @@ def _resume_url(answers: dict):
 def check_survey_open():
     """Outside the opening dates no answer is accepted; a draft in progress gets a clear page."""
     g.survey_status = survey_status(current_app.config["SURVEY_OPENS"], current_app.config["SURVEY_CLOSES"])
-    always_open = {"survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.exit", "survey.done"}
-    if g.survey_status != "open" and request.endpoint not in always_open:
+    if g.survey_status != "open" and request.endpoint not in ALWAYS_OPEN:
         return render_template("survey/closed.html"), 200 if request.method == "GET" else 403
 
 
