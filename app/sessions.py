@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.lru import LRU
 
-COOKIES_KEPT = 10_000  # sessions seen lately, per process; about 4 MB
+COOKIES_KEPT = 10_000  # sessions seen lately, per process; about 9 MB
 _PLAIN = (str, int, float, bool, type(None))
 
 
