@@ -5,13 +5,21 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+LOCK := requirements.txt
+# The lock: every package of the app, both extras, the build backend and the locking tool itself (uv,
+# in the lock's `dev` group), pinned with hashes for every platform and Python 3.11+.
+COMPILE := $(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --group build --group dev \
+	--universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 
-.PHONY: run test test-sqlite test-postgres install translations db browser-deps extract clean
+.PHONY: run test test-sqlite test-postgres install translations db browser-deps extract clean lock upgrade
 
-$(BIN)/flask: pyproject.toml Makefile
+# Installs come from the lock, hash-checked, so a fresh clone next year installs what passed today.
+# The venv is made anew whenever the lock changes, so nothing unlocked lingers in it.
+$(BIN)/flask: $(LOCK) pyproject.toml Makefile
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/flask
@@ -43,6 +51,22 @@ test-sqlite: translations browser-deps
 
 test-postgres: translations browser-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .ci/with-postgres --fast $(BIN)/pytest -q
+
+# After changing pyproject.toml: pin what it now asks for, keeping every other pin where it is.
+lock: install
+	$(COMPILE)
+	@touch pyproject.toml
+
+# Once a month, and on any security release: move every pin to the newest release, rebuild, run everything.
+# A red run is a job to do (fix the code, or cap the package in pyproject.toml with a reason), never a
+# reason to loosen a test.
+upgrade: install
+	$(COMPILE) --upgrade
+	@echo "Pins that moved:"; git diff --unified=0 -- $(LOCK) | grep -E '^[-+][a-z0-9]' || echo "  none"
+	@$(MAKE) --no-print-directory test || { echo; \
+		echo "make upgrade: the suite is red with the new lock; the failures are listed above."; \
+		echo "Fix them, or go back with: git checkout $(LOCK) && make install"; exit 1; }
+	@echo "make upgrade: the suite is green with the new lock. Commit $(LOCK)."
 
 # After changing any user-facing text: extract, then update every catalogue.
 extract: install

@@ -6,7 +6,7 @@ the fix in the message: `make extract`, translate the new entries, `make transla
 
 import io
 import re
-from gettext import GNUTranslations
+from gettext import GNUTranslations, c2py
 from pathlib import Path
 
 import pytest
@@ -130,8 +130,14 @@ def test_catalogue_compiles_without_warnings(code):
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_plural_rule_matches_the_language(code):
-    """The header's rule comes from `pybabel init`; a hand edit that breaks it would mis-pick forms."""
+    """The header's rule comes from `pybabel init`; a hand edit that breaks it would mis-pick forms.
+
+    Rules are compared by what they pick for each count, not by their text: Babel releases write
+    the same rule in different ways.
+    """
     catalogue = read_catalogue(code)
     expected = Catalog(locale=code)
     assert catalogue.num_plurals == expected.num_plurals
-    assert catalogue.plural_expr == expected.plural_expr
+    ours, babels = c2py(catalogue.plural_expr), c2py(expected.plural_expr)
+    differ = [n for n in range(1001) if ours(n) != babels(n)]
+    assert not differ, f"{code}: the catalogue's plural rule picks another form than Babel's for n = {differ[:10]}"
