@@ -55,7 +55,6 @@ test-postgres: translations browser-deps
 # After changing pyproject.toml: pin what it now asks for, keeping every other pin where it is.
 lock: install
 	$(COMPILE)
-	@touch pyproject.toml
 
 # Once a month, and on any security release: move every pin to the newest release, rebuild, run everything.
 # A red run is a job to do (fix the code, or cap the package in pyproject.toml with a reason), never a

@@ -5,7 +5,9 @@ installs it, so a green CI always means the checks really ran.
 """
 
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 
@@ -20,6 +22,9 @@ from tests.browser.checks import AXE_PATH, DESKTOP
 os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
 
 CHROMIUM = "/usr/bin/chromium"
+# axe-core 4.10 and Playwright's CDP client need a current Chromium; Debian's security updates keep its
+# package current (156 when this was written). An older one fails here, saying so, not in odd ways later.
+CHROMIUM_MINIMUM = 120
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -96,6 +101,11 @@ def browser_context():
     """Headless Debian Chromium with a fresh temporary profile, shared by the whole session."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make browser-deps`.")
+    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False).stdout
+    major = re.search(r"(\d+)\.\d+\.\d+", version)
+    if not major or int(major[1]) < CHROMIUM_MINIMUM:
+        pytest.fail(f"Chromium {CHROMIUM_MINIMUM} or newer is needed, found {version.strip()!r}: "
+                    "`apt-get update && apt-get install chromium chromium-driver`.")
     if not AXE_PATH.is_file():
         pytest.fail("axe-core is missing (tests/browser/node_modules): run `make browser-deps`.")
     try:
