@@ -9,8 +9,9 @@ from flask_login import current_user, login_user, logout_user
 from app.questionnaire import QUESTIONNAIRE
 from app.staff import LAST_SEEN, audit, auth, bp, summaries
 from app.staff.chart import bar_chart
-from app.staff.codebook import codebook_chunks
-from app.staff.export import count_responses, export_chunks
+from app.staff.exports.codebook import codebook_chunks
+from app.staff.exports.csv import export_chunks
+from app.staff.exports.rows import count_responses
 from app.staff.forms import BreakdownForm, ExportForm, SignInForm
 
 
@@ -102,9 +103,9 @@ def export():
     return render_template("staff/export.html", form=ExportForm(formdata=None), total=summaries.total_responses())
 
 
-@bp.get("/export.csv")
+@bp.route("/export.csv", methods=["GET", "POST"])
 def export_csv():
-    form = ExportForm(request.args)
+    form = ExportForm(request.values)
     if not form.validate():
         return render_template("staff/export.html", form=form, total=summaries.total_responses()), 400
     start, end, use_labels, bom = form.start.data, form.end.data, form.values.data == "labels", form.bom.data == "1"

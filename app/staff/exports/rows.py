@@ -1,4 +1,4 @@
-"""The CSV export: plain functions that turn responses into RFC 4180 rows, streamed in batches.
+"""The row source every export format reads: columns in questionnaire order, responses in batches.
 
 Columns: response id, submitted day, language, questionnaire version, then, in questionnaire order,
 one column per single-choice, scale or free-text question (headed by its id) and one 0/1 column per
@@ -6,9 +6,7 @@ option of a multiple-choice question (headed `question.option`). An answer left 
 branching did not show, gives empty cells.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,11 +18,7 @@ from app.models import Answer, Response
 from app.questionnaire.model import Kind, Question, Questionnaire
 
 FIXED_COLUMNS = ("response_id", "submitted_on", "language", "questionnaire_version")
-BOM = "\ufeff"
 BATCH_SIZE = 500  # responses per query: bounds memory, and stays under SQLite's limit on bound values
-# A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 @dataclass(frozen=True)
@@ -44,11 +38,6 @@ def columns(questionnaire: Questionnaire) -> list[Column]:
             else:
                 result.append(Column(question.id, question))
     return result
-
-
-def neutralise(cell: str) -> str:
-    """Make a cell that a spreadsheet would run as a formula read as text (OWASP's "CSV injection")."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def english_labels(questionnaire: Questionnaire) -> dict[tuple[str, str], str]:
@@ -124,28 +113,3 @@ def response_batches(
             answers[response_id].setdefault(question_id, []).append(value)
         yield [(tuple(row), answers[row[0]]) for row in fixed]
         last_id = ids[-1]
-
-
-def csv_text(rows: Iterable[list[str]]) -> str:
-    """RFC 4180 text (CRLF line ends, quotes only where needed) with every cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # neutralise(), inlined: this runs for every cell of a large export.
-    writer.writerows([cell if cell[:1] not in _FORMULA_FIRST else "'" + cell for cell in row] for row in rows)
-    return buffer.getvalue()
-
-
-def export_chunks(
-    questionnaire: Questionnaire,
-    start: date | None = None,
-    end: date | None = None,
-    use_labels: bool = False,
-    bom: bool = True,
-    batch_size: int = BATCH_SIZE,
-) -> Iterator[bytes]:
-    """The whole export as UTF-8 chunks: the header, then one chunk per batch of responses."""
-    cols = columns(questionnaire)
-    labels = english_labels(questionnaire) if use_labels else None
-    yield ((BOM if bom else "") + csv_text([list(FIXED_COLUMNS) + [c.header for c in cols]])).encode()
-    for batch in response_batches(start, end, batch_size):
-        yield csv_text(response_row(fixed, answers, cols, labels) for fixed, answers in batch).encode()
