@@ -84,7 +84,12 @@ def describe(event: AuditEvent) -> str:
     if event.action == R_SCRIPT:
         return _("Downloaded the R script")
     if event.action == SUMMARY:
-        return _("Downloaded the summary table %(table)s", table=d.get("table", ""))
+        return _(
+            "Downloaded a summary table: %(question)s%(by)s%(group)s",
+            question=d.get("question"),
+            by=_(" by %(by)s", by=d["by"]) if d.get("by") else "",
+            group=_(" within %(group)s", group=d["group"]) if d.get("group") else "",
+        )
     if event.action == PURGE:
         return _(
             "Deleted %(responses)s responses submitted before %(before)s and %(drafts)s expired drafts",
