@@ -10,7 +10,7 @@ from werkzeug.wsgi import wrap_file
 
 from app.questionnaire import QUESTIONNAIRE
 from app.staff import audit, bp, summaries
-from app.staff.exports import r, spss, xlsx
+from app.staff.exports import r, xlsx
 from app.staff.exports.files import open_and_remove
 from app.staff.exports.rows import count_responses
 from app.staff.forms import ExportForm
@@ -53,6 +53,10 @@ def export_spss():
     form = ExportForm(request.form)
     if not form.validate():
         return _export_page(form, 400)
+    # Imported here: pyreadstat brings pandas and numpy (about 40 MB), which no other page needs,
+    # so a server process pays for them only once someone downloads SPSS files.
+    from app.staff.exports import spss
+
     filters = _audited_filters(form, "spss", count_responses(form.start.data, form.end.data))
     path, _ = spss.spss_zip(QUESTIONNAIRE, **filters)
     return _attachment(open_and_remove(path), "application/zip", "survey-responses-spss.zip")

@@ -4,6 +4,7 @@ import csv
 import io
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import date
 
@@ -355,3 +356,10 @@ cat("ok", nrow(responses), "\\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok 4")
     assert "no longer offered become NA: no_longer_offered" in result.stderr
+
+
+def test_the_app_does_not_load_pandas_until_someone_downloads_spss_files():
+    """pyreadstat's pandas and numpy cost every server process about 40 MB: loaded on first use only."""
+    code = "import sys; from app import create_app; create_app(); print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.split() == ["False", "False"]
