@@ -213,3 +213,24 @@ def test_codebook_covers_every_export_column_of_the_real_questionnaire(staff, su
     assert list(dict.fromkeys(row["column"] for row in codebook)) == header
     where = next(row for row in codebook if row["question_id"] == "where")
     assert where["shown_when"].startswith("experiences is any of: comments")
+
+
+@pytest.mark.parametrize("use_labels", [False, True])
+def test_rows_built_from_the_answers_equal_rows_built_per_column(app, rows, use_labels):
+    """cell_rows (the quick path the CSV takes) gives exactly what response_row gives, odd answers included."""
+    from app.questionnaire import QUESTIONNAIRE
+    from app.staff.exports import rows as source
+
+    full = [(q, v) for q, value in FULL_ANSWERS.items() for v in (value if isinstance(value, list) else [value])]
+    rows([
+        ("a", date(2026, 6, 8), "en", "v", full),
+        ("b", date(2026, 6, 9), "ur", "v", [("area", "gone"), ("experiences", "gone_too"), ("not_a_question", "x")]),
+        ("c", date(2026, 6, 9), "pl", "v", [("age", "18_24"), ("age", "25_34"), ("experiences", "online")]),
+        ("d", date(2026, 6, 10), "en", "v", []),
+    ])
+    with app.test_request_context():
+        cols = source.columns(QUESTIONNAIRE)
+        labels = source.english_labels(QUESTIONNAIRE) if use_labels else None
+        quick = [row for batch in source.cell_rows(cols, labels=labels, batch_size=3) for row in batch]
+        per_column = [source.response_row(fixed, answers, cols, labels) for batch in source.response_batches() for fixed, answers in batch]
+    assert quick == per_column and len(quick) == 4

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from app.questionnaire.model import Questionnaire
-from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, columns, english_labels, response_batches, response_row
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels
 
 BOM = "\ufeff"
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
@@ -40,5 +40,5 @@ def export_chunks(
     cols = columns(questionnaire)
     labels = english_labels(questionnaire) if use_labels else None
     yield ((BOM if bom else "") + csv_text([list(FIXED_COLUMNS) + [c.header for c in cols]])).encode()
-    for batch in response_batches(start, end, batch_size):
-        yield csv_text(response_row(fixed, answers, cols, labels) for fixed, answers in batch).encode()
+    for rows in cell_rows(cols, start, end, labels, batch_size):
+        yield csv_text(rows).encode()

@@ -113,3 +113,63 @@ def response_batches(
             answers[response_id].setdefault(question_id, []).append(value)
         yield [(tuple(row), answers[row[0]]) for row in fixed]
         last_id = ids[-1]
+
+
+def cell_rows(
+    cols: list[Column],
+    start: date | None = None,
+    end: date | None = None,
+    labels: dict | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[list[list[str]]]:
+    """Batches of finished rows of text cells, as response_row makes them, built straight from the
+    answer rows: each answer is put in its cell once, rather than every cell asking for its answer,
+    which roughly halves the Python work per response in a large export."""
+    width = len(FIXED_COLUMNS) + len(cols)
+    single: dict[str, tuple[int, dict | None]] = {}  # question id -> (cell, codes to labels or None)
+    multiple: dict[str, dict[str, int]] = {}  # question id -> option code -> cell
+    for index, column in enumerate(cols, start=len(FIXED_COLUMNS)):
+        question = column.question
+        if column.option_code is not None:
+            multiple.setdefault(question.id, {})[column.option_code] = index
+        elif labels is None or question.kind is Kind.TEXT:
+            single[question.id] = (index, None)
+        else:
+            single[question.id] = (index, {code: label for (qid, code), label in labels.items() if qid == question.id})
+    option_cells = {question_id: sorted(cells.values()) for question_id, cells in multiple.items()}
+    connection = db.session.connection()
+    last_id = ""
+    while True:
+        fixed = connection.execute(
+            select(Response.id, Response.submitted_on, Response.language, Response.questionnaire_version)
+            .where(Response.id > last_id, *_filters(start, end))
+            .order_by(Response.id)
+            .limit(batch_size)
+        ).all()
+        if not fixed:
+            return
+        rows = {}
+        for response_id, day, language, version in fixed:
+            row = [""] * width
+            row[0], row[1], row[2], row[3] = response_id, str(day), language, version
+            rows[response_id] = row
+        for response_id, question_id, value in connection.execute(
+            select(Answer.response_id, Answer.question_id, Answer.value)
+            .where(Answer.response_id.in_(list(rows)))
+            .order_by(Answer.id)
+        ).all():
+            row = rows[response_id]
+            if question_id in single:
+                index, names = single[question_id]
+                if not row[index]:  # the first answer, as response_row takes values[0]
+                    row[index] = names.get(value, value) if names else value  # an old code stays a code
+            elif question_id in multiple:
+                cells = option_cells[question_id]
+                if not row[cells[0]]:  # the question was answered: every option is 0 until chosen
+                    for index in cells:
+                        row[index] = "0"
+                index = multiple[question_id].get(value)
+                if index is not None:
+                    row[index] = "1"
+        yield list(rows.values())
+        last_id = fixed[-1][0]

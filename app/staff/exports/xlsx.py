@@ -14,7 +14,7 @@ import xlsxwriter
 from app.questionnaire.model import Questionnaire
 from app.staff.exports.codebook import codebook_rows
 from app.staff.exports.files import remove, temporary_path
-from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, columns, english_labels, response_batches, response_row
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels
 
 MAX_RESPONSES = 1_048_575  # Excel's 1,048,576 rows, less the header
 OPTIONS = {
@@ -54,12 +54,11 @@ def write_workbook(
         # A 0/1 column is a number (so it sums); every other answer cell is text.
         numeric = {len(FIXED_COLUMNS) + i for i, c in enumerate(cols) if c.option_code is not None}
         written = 0
-        for batch in response_batches(start, end, batch_size):
-            for fixed, answers in batch:
+        for batch in cell_rows(cols, start, end, labels, batch_size):
+            for row in batch:
                 written += 1
-                row = response_row(fixed, answers, cols, labels)
                 sheet.write_string(written, 0, row[0])
-                sheet.write_datetime(written, 1, fixed[1], day)
+                sheet.write_datetime(written, 1, date.fromisoformat(row[1]), day)
                 for index in range(2, len(row)):
                     cell = row[index]
                     if not cell:
