@@ -7,8 +7,8 @@ leaving out the codes below, which always get the same number and the last two a
 user-missing. A multiple-choice question is one 0/1 variable per option; pyreadstat cannot write
 multiple-response sets, so the .sps file defines them (run it once after opening the .sav).
 
-pyreadstat writes from a whole data frame, so memory grows with the number of responses: about
-8 bytes per response per coded column, plus the typed answers (see the README for the figures).
+pyreadstat writes from a whole data frame, so memory grows with the number of responses: 4 bytes
+per response per coded column, plus the ids and typed answers (see the README for the figures).
 """
 
 import math
@@ -103,18 +103,20 @@ def data_frame(
     text.update({c.header: [] for c in cols if c.question.kind is Kind.TEXT})
     coded = [c for c in cols if c.question.kind is not Kind.TEXT]
     capacity = 1024
-    arrays = {c.header: numpy.full(capacity, math.nan) for c in coded}
+    # float32 holds every code exactly in half the memory of float64; the .sav stores doubles anyway.
+    arrays = {c.header: numpy.full(capacity, math.nan, dtype=numpy.float32) for c in coded}
+    shared: dict = {}  # one copy of each language, version and day, not one per response
     count = 0
     for batch in response_batches(start, end, batch_size):
         if count + len(batch) > capacity:  # grow by doubling, as a list does
             capacity = max(2 * capacity, count + len(batch))
             for header, array in arrays.items():
-                grown = numpy.full(capacity, math.nan)
+                grown = numpy.full(capacity, math.nan, dtype=numpy.float32)
                 grown[:count] = array[:count]
                 arrays[header] = grown
         for fixed, answers in batch:
             for name, value in zip(FIXED_COLUMNS, fixed):
-                text[name].append(value)
+                text[name].append(value if name == "response_id" else shared.setdefault(value, value))
             for column in cols:
                 values = answers.get(column.question.id)
                 if column.question.kind is Kind.TEXT:
