@@ -249,3 +249,20 @@ def test_group_choices_are_every_single_answer(app):
     assert choices[""] == "All responses"
     assert choices["gender:woman_girl"] == "Which of these describes you?: Woman or girl"
     assert "safe_dark_street:very_unsafe" in choices and not any(key.startswith("experiences:") for key in choices)
+
+
+def test_small_counts_within_a_group_are_hidden(staff, rows):
+    # In Birmingham 3 feel very unsafe: fine among all 60 responses' 13, but small within the group.
+    items = [(f"b{i:02}", date(2026, 6, 8), "en", "v", [("area", "birmingham"), ("safe_dark_street", "very_unsafe" if i < 3 else "very_safe")]) for i in range(30)]
+    items += [(f"c{i:02}", date(2026, 6, 8), "en", "v", [("area", "coventry"), ("safe_dark_street", "very_unsafe" if i < 10 else "very_safe")]) for i in range(30)]
+    rows(items)
+    everyone = soup(staff.get("/staff")).select_one("section[aria-labelledby='q-safe_dark_street'] tbody")
+    assert {tr.th.get_text(): tr.td.get_text() for tr in everyone.select("tr")}["Very unsafe"] == "13"
+    page = soup(staff.get("/staff?group=area:birmingham"))
+    section = page.select_one("section[aria-labelledby='q-safe_dark_street']")
+    shown = {tr.th.get_text(): [td.get_text() for td in tr.select("td")] for tr in section.select("tbody tr")}
+    assert shown["Very unsafe"] == ["fewer than 5", "fewer than 5"]
+    assert shown["Very safe"] == ["hidden", "hidden"]  # else 30 - 27 would give the 3 away
+    table = as_rows(download(staff, question="safe_dark_street", group="area:birmingham"))
+    assert ["Very unsafe", "fewer than 5", "fewer than 5"] in table and ["Very safe", "hidden", "hidden"] in table
+    assert "3" not in [cell for line in table[1:-1] for cell in line[1:]]
