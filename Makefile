@@ -11,7 +11,7 @@ LOCK := requirements.txt
 COMPILE := $(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --group build --group dev \
 	--universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 
-.PHONY: run test test-sqlite test-postgres install translations db browser-deps extract clean lock upgrade
+.PHONY: run test test-sqlite test-postgres install translations db browser-deps r-deps bench-deps extract clean lock upgrade
 
 # Installs come from the lock, hash-checked, so a fresh clone next year installs what passed today.
 # The venv is made anew whenever the lock changes, so nothing unlocked lingers in it.
@@ -42,14 +42,24 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null)
 	@test -f $(AXE) || (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent)
 
+# R runs the labelling script the staff export offers (tests/staff/test_export_formats.py).
+r-deps:
+	@command -v Rscript >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core >/dev/null)
+
+# bench/export compares the CSV export with the sqlite3 tool reading the same table.
+bench-deps:
+	@command -v sqlite3 >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null)
+
 # The whole suite on SQLite files, then again on a throw-away PostgreSQL server (Debian's postgresql,
 # installed when missing; skipped with a message where it cannot be installed).
 test: test-sqlite test-postgres
 
-test-sqlite: translations browser-deps
+test-sqlite: translations browser-deps r-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q
 
-test-postgres: translations browser-deps
+test-postgres: translations browser-deps r-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .ci/with-postgres --fast $(BIN)/pytest -q
 
 # After changing pyproject.toml: pin what it now asks for, keeping every other pin where it is.

@@ -49,4 +49,4 @@ def csrf_error(error):
     return render_template("staff/error.html", title=_("Sorry, that form has expired"), csrf=True), 400
 
 
-from app.staff import views  # noqa: E402,F401  (routes register on import)
+from app.staff import export_views, summary_views, views  # noqa: E402,F401  (routes register on import)

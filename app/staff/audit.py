@@ -15,6 +15,8 @@ SIGN_OUT = "sign_out"
 SESSION_EXPIRED = "session_expired"
 EXPORT = "export"
 CODEBOOK = "codebook"
+R_SCRIPT = "r_script"
+SUMMARY = "summary"  # a summary table downloaded as CSV (protected counts, no answers)
 PURGE = "purge"
 ACCOUNT_CREATED = "account_created"
 ACCOUNT_DISABLED = "account_disabled"
@@ -59,6 +61,15 @@ def describe(event: AuditEvent) -> str:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:
         return _("Signed out after being idle")
+    if event.action == EXPORT and d.get("format") in ("xlsx", "spss"):
+        return _(
+            "Exported %(rows)s responses as %(format)s (from %(start)s to %(end)s%(values)s)",
+            rows=d.get("rows"),
+            format=_("an Excel workbook") if d["format"] == "xlsx" else _("SPSS files"),
+            start=d.get("start") or _("the first"),
+            end=d.get("end") or _("the last"),
+            values=(", " + (_("labels") if d.get("values") == "labels" else _("codes"))) if "values" in d else "",
+        )
     if event.action == EXPORT:
         return _(
             "Exported %(rows)s responses (from %(start)s to %(end)s, %(values)s, %(bom)s)",
@@ -70,6 +81,15 @@ def describe(event: AuditEvent) -> str:
         )
     if event.action == CODEBOOK:
         return _("Downloaded the codebook")
+    if event.action == R_SCRIPT:
+        return _("Downloaded the R script")
+    if event.action == SUMMARY:
+        return _(
+            "Downloaded a summary table: %(question)s%(by)s%(group)s",
+            question=d.get("question"),
+            by=_(" by %(by)s", by=d["by"]) if d.get("by") else "",
+            group=_(" within %(group)s", group=d["group"]) if d.get("group") else "",
+        )
     if event.action == PURGE:
         return _(
             "Deleted %(responses)s responses submitted before %(before)s and %(drafts)s expired drafts",

@@ -65,10 +65,24 @@ class ExportForm(GetForm):
             raise ValidationError(_l("The last day must be the same as or after the first day"))
 
 
-class BreakdownForm(GetForm):
+class GroupForm(GetForm):
+    group = Choice(_l("Show"), message=_l("Choose one of the groups shown"), default="")
+
+
+class BreakdownForm(GroupForm):
     question = Choice(_l("Question"), message=_l("Choose one of the questions shown"))
     by = Choice(_l("Broken down by"), message=_l("Choose one of the questions shown"))
 
     def validate_by(self, field):
         if field.data == self.question.data:
             raise ValidationError(_l("Choose a different question to break down by"))
+
+    def validate_group(self, field):
+        if field.data and field.data.split(":")[0] in (self.question.data, self.by.data):
+            raise ValidationError(_l("Choose a group from a question not in the breakdown"))
+
+
+class SummaryDownloadForm(BreakdownForm):
+    """Which summary table to download: `question` alone (a dashboard table, or "days"), or by `by`."""
+
+    by = Choice(message=_l("Choose one of the questions shown"), default="")

@@ -8,10 +8,12 @@ from flask_login import current_user, login_user, logout_user
 
 from app.questionnaire import QUESTIONNAIRE
 from app.staff import LAST_SEEN, audit, auth, bp, summaries
-from app.staff.chart import bar_chart
-from app.staff.codebook import codebook_chunks
-from app.staff.export import count_responses, export_chunks
-from app.staff.forms import BreakdownForm, ExportForm, SignInForm
+from app.staff.summaries import pages
+from app.staff.summaries.charts import bar_chart
+from app.staff.exports.codebook import codebook_chunks
+from app.staff.exports.csv import export_chunks
+from app.staff.exports.rows import count_responses
+from app.staff.forms import BreakdownForm, ExportForm, GroupForm, SignInForm
 
 
 def _threshold() -> int:
@@ -56,16 +58,13 @@ def logout():
 
 @bp.get("")
 def dashboard():
-    days = summaries.days_table(_threshold())
-    tables = summaries.question_tables(QUESTIONNAIRE, _threshold())
+    form = GroupForm(request.args)
+    form.group.choices = pages.group_choices(QUESTIONNAIRE)
+    valid = form.validate()
+    figures = pages.dashboard(QUESTIONNAIRE, pages.parse_group(form.group.data) if valid else None, _threshold())
     return render_template(
-        "staff/dashboard.html",
-        total=summaries.total_responses(),
-        days=days,
-        tables=tables,
-        chart_for=_chart_for,
-        threshold=_threshold(),
-    )
+        "staff/dashboard.html", form=form, chart_for=_chart_for, threshold=_threshold(), **figures
+    ), 200 if valid else 400
 
 
 def _chart_for(table: summaries.Table):
@@ -86,15 +85,24 @@ def breakdown():
     form = BreakdownForm(request.args)
     form.question.choices = [(q.id, str(q.summary_label or q.text)) for q in questions]
     form.by.choices = [(q.id, str(q.summary_label or q.text)) for q in by_questions]
-    table = None
+    form.group.choices = pages.group_choices(QUESTIONNAIRE)
+    table, refused, group = None, False, None
     if request.args and form.validate():
-        table = summaries.cross_table(
-            QUESTIONNAIRE.questions[form.question.data], QUESTIONNAIRE.questions[form.by.data], _threshold()
-        )
+        group = pages.parse_group(form.group.data)
+        table, refused = pages.breakdown(QUESTIONNAIRE, form.question.data, form.by.data, group, _threshold())
     if not request.args:
         form.question.data, form.by.data = "safe_dark_street", "area"
     status = 400 if request.args and form.errors else 200
-    return render_template("staff/breakdown.html", form=form, table=table, threshold=_threshold()), status
+    return render_template(
+        "staff/breakdown.html",
+        form=form,
+        table=table,
+        refused=refused,
+        group_label=pages.group_label(QUESTIONNAIRE, group) if group else None,
+        chart=pages.breakdown_chart(table, _threshold()) if table and not table.withheld else None,
+        cell_text=pages.cell_text,
+        threshold=_threshold(),
+    ), status
 
 
 @bp.get("/export")
@@ -102,9 +110,9 @@ def export():
     return render_template("staff/export.html", form=ExportForm(formdata=None), total=summaries.total_responses())
 
 
-@bp.get("/export.csv")
+@bp.route("/export.csv", methods=["GET", "POST"])
 def export_csv():
-    form = ExportForm(request.args)
+    form = ExportForm(request.values)
     if not form.validate():
         return render_template("staff/export.html", form=form, total=summaries.total_responses()), 400
     start, end, use_labels, bom = form.start.data, form.end.data, form.values.data == "labels", form.bom.data == "1"

@@ -38,3 +38,36 @@ def bar_chart(items: list[tuple[str, int | None, str]]) -> Chart:
         for index, (label, count, text) in enumerate(items)
     ]
     return Chart(bars, WIDTH, len(items) * ROW_HEIGHT + 4, BAR_HEIGHT)
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    y: int
+
+
+@dataclass(frozen=True)
+class GroupedChart:
+    headings: list[Heading]
+    bars: list[Bar]
+    width: int
+    height: int
+    bar_height: int
+
+
+def grouped_bar_chart(groups: list[tuple[str, list[tuple[str, float | None, str]]]]) -> GroupedChart:
+    """Grouped bars: a heading per group, then a labelled bar per item, its length the item's share.
+
+    groups: (heading, [(label, share in percent or None when hidden, the text the table shows)]).
+    Every bar carries its own label and figure as text, so the chart reads without colour.
+    """
+    scale = (WIDTH - VALUE_SPACE) / 100
+    headings, bars, y = [], [], 0
+    for heading, items in groups:
+        headings.append(Heading(heading, y + 18))
+        y += 28
+        for label, share, text in items:
+            bars.append(Bar(label, text, y + 14, y + LABEL_SPACE, round((share or 0) * scale, 1)))
+            y += ROW_HEIGHT
+        y += 10
+    return GroupedChart(headings, bars, WIDTH, y + 4, BAR_HEIGHT)

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from flask_babel import force_locale
 
 from app.questionnaire.model import Kind, Page, Questionnaire
-from app.staff.export import BOM, FIXED_COLUMNS, csv_text
+from app.staff.exports.csv import BOM, csv_text
+from app.staff.exports.rows import FIXED_COLUMNS
 
 HEADER = (
     "column",

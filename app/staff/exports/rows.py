@@ -1,4 +1,4 @@
-"""The CSV export: plain functions that turn responses into RFC 4180 rows, streamed in batches.
+"""The row source every export format reads: columns in questionnaire order, responses in batches.
 
 Columns: response id, submitted day, language, questionnaire version, then, in questionnaire order,
 one column per single-choice, scale or free-text question (headed by its id) and one 0/1 column per
@@ -6,9 +6,7 @@ option of a multiple-choice question (headed `question.option`). An answer left 
 branching did not show, gives empty cells.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,11 +18,8 @@ from app.models import Answer, Response
 from app.questionnaire.model import Kind, Question, Questionnaire
 
 FIXED_COLUMNS = ("response_id", "submitted_on", "language", "questionnaire_version")
-BOM = "\ufeff"
 BATCH_SIZE = 500  # responses per query: bounds memory, and stays under SQLite's limit on bound values
-# A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # SQLite's, psycopg's
 
 
 @dataclass(frozen=True)
@@ -44,11 +39,6 @@ def columns(questionnaire: Questionnaire) -> list[Column]:
             else:
                 result.append(Column(question.id, question))
     return result
-
-
-def neutralise(cell: str) -> str:
-    """Make a cell that a spreadsheet would run as a formula read as text (OWASP's "CSV injection")."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def english_labels(questionnaire: Questionnaire) -> dict[tuple[str, str], str]:
@@ -126,26 +116,68 @@ def response_batches(
         last_id = ids[-1]
 
 
-def csv_text(rows: Iterable[list[str]]) -> str:
-    """RFC 4180 text (CRLF line ends, quotes only where needed) with every cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # neutralise(), inlined: this runs for every cell of a large export.
-    writer.writerows([cell if cell[:1] not in _FORMULA_FIRST else "'" + cell for cell in row] for row in rows)
-    return buffer.getvalue()
-
-
-def export_chunks(
-    questionnaire: Questionnaire,
+def cell_rows(
+    cols: list[Column],
     start: date | None = None,
     end: date | None = None,
-    use_labels: bool = False,
-    bom: bool = True,
+    labels: dict | None = None,
     batch_size: int = BATCH_SIZE,
-) -> Iterator[bytes]:
-    """The whole export as UTF-8 chunks: the header, then one chunk per batch of responses."""
-    cols = columns(questionnaire)
-    labels = english_labels(questionnaire) if use_labels else None
-    yield ((BOM if bom else "") + csv_text([list(FIXED_COLUMNS) + [c.header for c in cols]])).encode()
-    for batch in response_batches(start, end, batch_size):
-        yield csv_text(response_row(fixed, answers, cols, labels) for fixed, answers in batch).encode()
+) -> Iterator[list[list[str]]]:
+    """Batches of finished rows of text cells, as response_row makes them, built straight from the
+    answer rows: each answer is put in its cell once, rather than every cell asking for its answer,
+    which roughly halves the Python work per response in a large export."""
+    width = len(FIXED_COLUMNS) + len(cols)
+    single: dict[str, tuple[int, dict | None]] = {}  # question id -> (cell, codes to labels or None)
+    multiple: dict[str, dict[str, int]] = {}  # question id -> option code -> cell
+    for index, column in enumerate(cols, start=len(FIXED_COLUMNS)):
+        question = column.question
+        if column.option_code is not None:
+            multiple.setdefault(question.id, {})[column.option_code] = index
+        elif labels is None or question.kind is Kind.TEXT:
+            single[question.id] = (index, None)
+        else:
+            single[question.id] = (index, {code: label for (qid, code), label in labels.items() if qid == question.id})
+    option_cells = {question_id: sorted(cells.values()) for question_id, cells in multiple.items()}
+    connection = db.session.connection()
+    # The answer rows (about eleven per response) go straight through the database driver: building
+    # SQLAlchemy rows for them cost as much as the whole CSV writing. Ordered by response, then by
+    # answer, which SQLite reads from the response_id index without sorting.
+    placeholder = _PLACEHOLDERS[connection.dialect.paramstyle]
+    cursor = connection.connection.cursor()
+    last_id = ""
+    while True:
+        fixed = connection.execute(
+            select(Response.id, Response.submitted_on, Response.language, Response.questionnaire_version)
+            .where(Response.id > last_id, *_filters(start, end))
+            .order_by(Response.id)
+            .limit(batch_size)
+        ).all()
+        if not fixed:
+            cursor.close()
+            return
+        rows = {}
+        for response_id, day, language, version in fixed:
+            row = [""] * width
+            row[0], row[1], row[2], row[3] = response_id, str(day), language, version
+            rows[response_id] = row
+        cursor.execute(
+            "SELECT response_id, question_id, value FROM answers WHERE response_id IN"
+            f" ({', '.join([placeholder] * len(rows))}) ORDER BY response_id, id",
+            tuple(rows),
+        )
+        for response_id, question_id, value in cursor.fetchall():
+            row = rows[response_id]
+            if question_id in single:
+                index, names = single[question_id]
+                if not row[index]:  # the first answer, as response_row takes values[0]
+                    row[index] = names.get(value, value) if names else value  # an old code stays a code
+            elif question_id in multiple:
+                cells = option_cells[question_id]
+                if not row[cells[0]]:  # the question was answered: every option is 0 until chosen
+                    for index in cells:
+                        row[index] = "0"
+                index = multiple[question_id].get(value)
+                if index is not None:
+                    row[index] = "1"
+        yield list(rows.values())
+        last_id = fixed[-1][0]

@@ -1,5 +1,8 @@
 """Counts for the dashboard and breakdowns, with small-number protection. Plain functions.
 
+Any count can be limited to one group: the responses with one answer to a single-choice or scale
+question (`group`, a (question id, option code) pair).
+
 Every table's cells add up to the total number of responses (its options plus "No answer"), except
 a multiple-choice question's, whose options overlap: there each count is protected on its own.
 Exports stay exact; only these summaries are protected.
@@ -15,7 +18,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Answer, Response
 from app.questionnaire.model import Kind, Question, Questionnaire
-from app.staff.suppression import suppress
+from app.staff.summaries.suppression import suppress
 
 NO_ANSWER = "__no_answer__"  # not an option code: a question skipped, or not shown by branching
 ANSWERED = "__answered__"  # a free-text question that has an answer
@@ -58,13 +61,26 @@ class CrossTable:
     column_keys: list[tuple[str, object]]
     cells: dict = field(default_factory=dict)  # (row key, column key) -> (count, hidden)
     withheld: bool = False
+    # (row key, column key) -> percent of the column's responses that answered `question`, or None
+    shares: dict = field(default_factory=dict)
+
+
+Group = tuple[str, str]  # (question id, option code): the responses with that answer
+
+
+def _in_group(column, group: Group | None) -> list:
+    """A WHERE condition keeping `column` (a response id) to the group's responses; none without a group."""
+    if group is None:
+        return []
+    question_id, code = group
+    return [column.in_(select(Answer.response_id).where(Answer.question_id == question_id, Answer.value == code))]
 
 
 # Counting (exact, straight from the database).
 
 
-def total_responses() -> int:
-    return db.session.scalar(select(func.count()).select_from(Response)) or 0
+def total_responses(group: Group | None = None) -> int:
+    return db.session.scalar(select(func.count()).select_from(Response).where(*_in_group(Response.id, group))) or 0
 
 
 def responses_per_day() -> list[tuple[date, int]]:
@@ -76,21 +92,25 @@ def responses_per_day() -> list[tuple[date, int]]:
     ]
 
 
-def option_counts() -> dict[str, dict[str, int]]:
+def option_counts(group: Group | None = None) -> dict[str, dict[str, int]]:
     """question id -> value -> number of responses with that answer."""
     counts: dict[str, dict[str, int]] = {}
     for question_id, value, count in db.session.execute(
-        select(Answer.question_id, Answer.value, func.count()).group_by(Answer.question_id, Answer.value)
+        select(Answer.question_id, Answer.value, func.count())
+        .where(*_in_group(Answer.response_id, group))
+        .group_by(Answer.question_id, Answer.value)
     ):
         counts.setdefault(question_id, {})[value] = count
     return counts
 
 
-def answered_counts() -> dict[str, int]:
+def answered_counts(group: Group | None = None) -> dict[str, int]:
     """question id -> number of responses with any answer to it."""
     return dict(
         db.session.execute(
-            select(Answer.question_id, func.count(distinct(Answer.response_id))).group_by(Answer.question_id)
+            select(Answer.question_id, func.count(distinct(Answer.response_id)))
+            .where(*_in_group(Answer.response_id, group))
+            .group_by(Answer.question_id)
         ).all()
     )
 
@@ -137,12 +157,13 @@ def question_table(question: Question, counts: dict[str, int], answered: int, to
     return _table(question, labelled, total, threshold, adds_up=question.kind is not Kind.MULTIPLE)
 
 
-def question_tables(questionnaire: Questionnaire, threshold: int) -> list[Table]:
+def question_tables(questionnaire: Questionnaire, threshold: int, only: Question | None = None) -> list[Table]:
     total = total_responses()
     counts, answered = option_counts(), answered_counts()
     return [
         question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
         for question in questionnaire.questions.values()
+        if only is None or question is only
     ]
 
 
@@ -161,42 +182,59 @@ def breakdown_questions(questionnaire: Questionnaire) -> tuple[list[Question], l
     return choices, [q for q in choices if q.kind is not Kind.MULTIPLE]
 
 
-def _pair_counts(question_id: str, by_id: str):
+def _pair_counts(question_id: str, by_id: str, group: Group | None = None):
     a, b = aliased(Answer), aliased(Answer)
+    both_answered = (a.question_id == question_id, b.question_id == by_id, *_in_group(a.response_id, group))
     joined = select(a.value, b.value, func.count()).join(b, a.response_id == b.response_id)
-    pairs = {
-        (x, y): n
-        for x, y, n in db.session.execute(
-            joined.where(a.question_id == question_id, b.question_id == by_id).group_by(a.value, b.value)
-        )
-    }
+    pairs = {(x, y): n for x, y, n in db.session.execute(joined.where(*both_answered).group_by(a.value, b.value))}
     responses_by_column = dict(
         db.session.execute(
             select(b.value, func.count(distinct(a.response_id)))
             .join(b, a.response_id == b.response_id)
-            .where(a.question_id == question_id, b.question_id == by_id)
+            .where(*both_answered)
             .group_by(b.value)
         ).all()
     )
     both = db.session.scalar(
-        select(func.count(distinct(a.response_id)))
-        .join(b, a.response_id == b.response_id)
-        .where(a.question_id == question_id, b.question_id == by_id)
+        select(func.count(distinct(a.response_id))).join(b, a.response_id == b.response_id).where(*both_answered)
     )
     return pairs, responses_by_column, both or 0
 
 
-def cross_table(question: Question, by: Question, threshold: int) -> CrossTable:
+@dataclass
+class Margins:
+    """What a breakdown's margins are made of: all responses, or one group's (with the statuses
+    those counts already have where they are published, so every page hides the same counts)."""
+
+    total: int
+    counts: dict
+    answered: dict
+    group: Group | None = None
+    row_given: dict | None = None  # row key -> status, for a group: its column in `question` by the group's question
+    column_given: dict | None = None
+
+
+def all_margins() -> Margins:
+    return Margins(total_responses(), option_counts(), answered_counts())
+
+
+def cross_table(question: Question, by: Question, threshold: int, margins: Margins | None = None) -> CrossTable:
     """Counts of `question`'s answers within each answer to `by` (a single-choice or scale question).
 
     The margins are the two questions' own one-way tables, protected exactly as on the dashboard,
-    so reading both pages together reveals nothing either hides.
+    so reading both pages together reveals nothing either hides. Within a group, the margins are
+    the group's column of `question` (and of `by`) broken down by the group's question, with the
+    statuses they have there.
     """
-    total = total_responses()
-    counts, answered = option_counts(), answered_counts()
+    m = margins or all_margins()
+    total, counts, answered = m.total, m.counts, m.answered
     row_table = question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
     column_table = question_table(by, counts.get(by.id, {}), answered.get(by.id, 0), total, threshold)
-    raw_pairs, raw_by_column, both = _pair_counts(question.id, by.id)
+    if m.row_given is not None:
+        _give(row_table, m.row_given)
+    if m.column_given is not None:
+        _give(column_table, m.column_given)
+    raw_pairs, raw_by_column, both = _pair_counts(question.id, by.id, m.group)
     row_keys = [(row.key, row.label) for row in row_table.rows]
     column_keys = [(row.key, row.label) for row in column_table.rows]
     # Codes no longer offered count under RETIRED, as in the one-way tables, so every line adds up.
@@ -239,4 +277,84 @@ def cross_table(question: Question, by: Question, threshold: int) -> CrossTable:
     status = suppress(values, equations, threshold, public=[(TOTAL, TOTAL)], given=given)
     table = CrossTable(question, by, row_keys, column_keys, withheld=status is None or row_table.withheld or column_table.withheld)
     table.cells = {key: (value, status[key] if status else "small") for key, value in values.items()}
+    table.shares = _column_shares(table)
     return table
+
+
+def _give(table: Table, statuses: dict) -> None:
+    """Take the statuses a table's counts already have on another page."""
+    for row in table.rows:
+        row.hidden = statuses.get(row.key, row.hidden)
+    table.withheld = table.withheld or any(status == WITHHELD for status in statuses.values())
+
+
+def _column_shares(table: CrossTable) -> dict:
+    """Each count as a percent of its column's responses that answered the question.
+
+    A column's base is its total less its "No answer" count, so a share is shown only where both
+    of those are shown: otherwise count / share would give the base, and with it a hidden count.
+    """
+    shares = {}
+    for column, _ in [*table.column_keys, (TOTAL, None)]:
+        total, total_hidden = table.cells[TOTAL, column]
+        missing, missing_hidden = table.cells[NO_ANSWER, column]
+        base = total - missing
+        for row, _ in table.row_keys:
+            count, hidden = table.cells[row, column]
+            safe = not (table.withheld or hidden or total_hidden or missing_hidden) and base > 0
+            shares[row, column] = _share(count, base) if safe and row != NO_ANSWER else None
+    return shares
+
+
+# One group: its figures are one column of the breakdowns by the group's question.
+
+
+def group_allowed(group: Group, questionnaire: Questionnaire, threshold: int) -> bool:
+    """A group can be shown only if its own count is shown on the dashboard (else its total would give it away)."""
+    question_id, code = group
+    question = questionnaire.questions[question_id]
+    m = all_margins()
+    table = question_table(question, m.counts.get(question_id, {}), m.answered.get(question_id, 0), m.total, threshold)
+    row = next((row for row in table.rows if row.key == code), None)
+    return not table.withheld and row is not None and row.shown and row.count > 0
+
+
+def group_column(question: Question, group_question: Question, code: str, threshold: int, m: Margins) -> Table:
+    """`question`'s one-way table within a group: the group's column of `question` by the group's question."""
+    cross = cross_table(question, group_question, threshold, m)
+    total = cross.cells[TOTAL, code][0]
+    rows = []
+    for key, label in cross.row_keys:
+        count, hidden = cross.cells[key, code]
+        rows.append(Row(key, label, count, hidden, None if hidden or cross.withheld else _share(count, total)))
+    return Table(question, rows, total, withheld=cross.withheld)
+
+
+def group_tables(questionnaire: Questionnaire, group: Group, threshold: int) -> list[Table]:
+    """Every question's table within the group (the group's own question left out: it is all one answer)."""
+    group_question = questionnaire.questions[group[0]]
+    m = all_margins()
+    return [
+        group_column(question, group_question, group[1], threshold, m)
+        for question in questionnaire.questions.values()
+        if question is not group_question
+    ]
+
+
+def group_cross_table(question: Question, by: Question, group: Group, questionnaire: Questionnaire, threshold: int) -> CrossTable:
+    """A breakdown within one group, its margins fixed to the group's columns as the dashboard shows them."""
+    group_question = questionnaire.questions[group[0]]
+    m = all_margins()
+    margins = Margins(
+        total_responses(group),
+        option_counts(group),
+        answered_counts(group),
+        group,
+        row_given=_statuses(group_column(question, group_question, group[1], threshold, m)),
+        column_given=_statuses(group_column(by, group_question, group[1], threshold, m)),
+    )
+    return cross_table(question, by, threshold, margins)
+
+
+def _statuses(table: Table) -> dict:
+    return {row.key: WITHHELD if table.withheld else row.hidden for row in table.rows}

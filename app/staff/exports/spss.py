@@ -1,0 +1,179 @@
+"""The SPSS export: a .sav file written with pyreadstat, and an .sps syntax file, in one zip.
+
+The .sav has the CSV's variables with the questions as variable labels and the options as value
+labels. Option numbers are fixed by the questionnaire, never by the data, so they are the same in
+every export: the answer options of a question are numbered 1, 2, 3... in questionnaire order,
+leaving out the codes below, which always get the same number and the last two are declared
+user-missing. A multiple-choice question is one 0/1 variable per option; pyreadstat cannot write
+multiple-response sets, so the .sps file defines them (run it once after opening the .sav).
+
+pyreadstat writes from a whole data frame, so memory grows with the number of responses: 4 bytes
+per response per coded column, plus the ids and typed answers (see the README for the figures).
+"""
+
+import math
+import zipfile
+from datetime import date
+
+import numpy
+import pandas
+import pyreadstat
+from flask_babel import force_locale
+
+from app.questionnaire.model import Kind, Question, Questionnaire
+from app.staff.exports.files import remove, temporary_path
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, Column, columns, response_batches
+
+RETIRED, DOES_NOT_APPLY, PREFER_NOT_TO_SAY = 97, 98, 99
+SPECIAL = {"does_not_apply": DOES_NOT_APPLY, "prefer_not_to_say": PREFER_NOT_TO_SAY}
+USER_MISSING = [DOES_NOT_APPLY, PREFER_NOT_TO_SAY]
+NOT_CHOSEN, CHOSEN = 0, 1
+LABEL_LIMIT = 256  # SPSS variable labels are at most 256 bytes
+FIXED_LABELS = {
+    "response_id": "Random id of the response",
+    "submitted_on": "Day the response was sent (Europe/London)",
+    "language": "Language the questionnaire was answered in",
+    "questionnaire_version": "Version of the questionnaire answered",
+}
+
+
+def option_numbers(question: Question) -> dict[str, int]:
+    """A question's option codes -> the numbers stored in the .sav (the same in every export)."""
+    numbers, next_number = {}, 1
+    for option in question.options:
+        if option.code in SPECIAL:
+            numbers[option.code] = SPECIAL[option.code]
+        else:
+            numbers[option.code] = next_number
+            next_number += 1
+    if next_number > RETIRED:
+        raise ValueError(f"question {question.id!r} has too many options for two-digit SPSS codes")
+    return numbers
+
+
+def _label(text: str) -> str:
+    """Cut a label to SPSS's limit in bytes, on a character boundary."""
+    return text.encode()[:LABEL_LIMIT].decode(errors="ignore")
+
+
+def metadata(questionnaire: Questionnaire) -> dict:
+    """pyreadstat's keyword arguments for the labels, missing values and measures of every variable."""
+    labels = dict(FIXED_LABELS)
+    value_labels, missing, measure = {}, {}, {}
+    with force_locale("en"):
+        for column in columns(questionnaire):
+            question = column.question
+            text = str(question.summary_label or question.text)
+            if column.option_code is not None:
+                option = question.option(column.option_code)
+                labels[column.header] = _label(f"{text}: {option.label}")
+                value_labels[column.header] = {NOT_CHOSEN: "Not chosen", CHOSEN: _label(str(option.label))}
+                measure[column.header] = "nominal"
+            elif question.kind is Kind.TEXT:
+                labels[column.header] = _label(text)
+                measure[column.header] = "nominal"
+            else:
+                labels[column.header] = _label(text)
+                numbers = option_numbers(question)
+                named = {numbers[o.code]: _label(str(o.label)) for o in question.options}
+                named[RETIRED] = "An answer no longer offered"
+                value_labels[column.header] = dict(sorted(named.items()))
+                declared = [number for number in USER_MISSING if number in numbers.values()]
+                if declared:
+                    missing[column.header] = declared
+                measure[column.header] = "ordinal" if question.kind is Kind.SCALE else "nominal"
+    return {
+        "column_labels": labels,
+        "variable_value_labels": value_labels,
+        "missing_ranges": missing,
+        "variable_measure": measure,
+    }
+
+
+def data_frame(
+    questionnaire: Questionnaire,
+    start: date | None = None,
+    end: date | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> pandas.DataFrame:
+    """Every response as one row: numbers for coded answers (missing when not answered), text as text."""
+    cols = columns(questionnaire)
+    numbers = {q.id: option_numbers(q) for q in questionnaire.questions.values() if q.has_choices}
+    text: dict[str, list] = {name: [] for name in FIXED_COLUMNS}
+    text.update({c.header: [] for c in cols if c.question.kind is Kind.TEXT})
+    coded = [c for c in cols if c.question.kind is not Kind.TEXT]
+    capacity = 1024
+    # float32 holds every code exactly in half the memory of float64; the .sav stores doubles anyway.
+    arrays = {c.header: numpy.full(capacity, math.nan, dtype=numpy.float32) for c in coded}
+    shared: dict = {}  # one copy of each language, version and day, not one per response
+    count = 0
+    for batch in response_batches(start, end, batch_size):
+        if count + len(batch) > capacity:  # grow by doubling, as a list does
+            capacity = max(2 * capacity, count + len(batch))
+            for header, array in arrays.items():
+                grown = numpy.full(capacity, math.nan, dtype=numpy.float32)
+                grown[:count] = array[:count]
+                arrays[header] = grown
+        for fixed, answers in batch:
+            for name, value in zip(FIXED_COLUMNS, fixed):
+                text[name].append(value if name == "response_id" else shared.setdefault(value, value))
+            for column in cols:
+                values = answers.get(column.question.id)
+                if column.question.kind is Kind.TEXT:
+                    text[column.header].append(values[0] if values else None)
+                elif values:
+                    arrays[column.header][count] = _number(column, values, numbers[column.question.id])
+            count += 1
+    frame = {name: text[name] for name in FIXED_COLUMNS}
+    for column in cols:
+        frame[column.header] = text[column.header] if column.header in text else arrays[column.header][:count]
+    # copy=False: the arrays become the frame's columns as they are, not a second copy of them.
+    return pandas.DataFrame(frame, copy=False)
+
+
+def _number(column: Column, values: list[str], numbers: dict[str, int]) -> float:
+    if column.option_code is not None:
+        return CHOSEN if column.option_code in values else NOT_CHOSEN
+    return numbers.get(values[0], RETIRED)
+
+
+def multiple_response_syntax(questionnaire: Questionnaire, sav_name: str) -> str:
+    """SPSS syntax defining one multiple dichotomy set per multiple-choice question ("Prefer not to say" left out)."""
+    lines = [
+        "* Multiple-response sets for the survey responses (pyreadstat cannot store them in the .sav).",
+        f"* Open {sav_name} in SPSS, then run this file (Run > All). Save the data to keep the sets.",
+        "MRSETS",
+    ]
+    with force_locale("en"):
+        for question in questionnaire.questions.values():
+            if question.kind is not Kind.MULTIPLE:
+                continue
+            label = _label(str(question.summary_label or question.text)).replace("'", "''")
+            names = [f"{question.id}.{o.code}" for o in question.options if o.code != "prefer_not_to_say"]
+            lines.append(f"  /MDGROUP NAME=${question.id} LABEL='{label}'")
+            lines.append("    CATEGORYLABELS=COUNTEDVALUES VALUE=1")
+            lines.extend(f"    VARIABLES={names[0]}" if i == 0 else f"    {name}" for i, name in enumerate(names))
+    lines += ["  /DISPLAY NAME=[ALL].", ""]
+    return "\r\n".join(lines)
+
+
+def write_sav(path: str, questionnaire: Questionnaire, **filters) -> int:
+    """Write the .sav file; returns the number of responses in it."""
+    frame = data_frame(questionnaire, **filters)
+    pyreadstat.write_sav(frame, path, file_label="Survey responses", **metadata(questionnaire))
+    return len(frame)
+
+
+def spss_zip(questionnaire: Questionnaire, **filters) -> tuple[str, int]:
+    """A zip with survey-responses.sav and survey-responses.sps in a new temporary folder: (path, rows)."""
+    path = temporary_path("survey-responses-spss.zip")
+    sav = path.replace("-spss.zip", ".sav")
+    try:
+        rows = write_sav(sav, questionnaire, **filters)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(sav, "survey-responses.sav")
+            archive.writestr("survey-responses.sps", multiple_response_syntax(questionnaire, "survey-responses.sav"))
+    except BaseException:
+        remove(path)
+        raise
+    return path, rows
