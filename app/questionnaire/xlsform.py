@@ -204,6 +204,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
     names: set[str] = set()
     group: _Group | None = None
     asked: dict[str, Question] = {}  # questions on earlier pages, by name
+    broken: set[str] = set()  # rows already reported as wrong: no second message for referring to them
     later = {row.get("name") for _, row in sheet.rows}
 
     def name_of(number: int, row: dict) -> str:
@@ -227,6 +228,8 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
         for leaf in parsed.leaves():
             ref = f"${{{leaf.question}}}"
             question = asked.get(leaf.question)
+            if leaf.question in broken:
+                continue
             if leaf.question in same_page:
                 reader.problem("survey", number, "relevant", f"{ref} is on the same page; a condition can only look at earlier pages")
             elif question is None and leaf.question in names:
@@ -289,6 +292,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             continue
         question = _question(reader, sheet, number, row, kind, lists, name_of(number, row))
         if question is None:
+            broken.add(row.get("name", ""))
             continue
         if group is not None:
             refuse(number, row, ("relevant", "content_note", "optional_section"), "a question inside a group (put it on the group, or give the question a page of its own)")
@@ -298,7 +302,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             asked[question.id] = question
     if group is not None:
         reader.problem("survey", group.number, "type", "this group has no end_group")
-    if not pages and not reader.problems:
+    if not sheet.rows:
         reader.problem("survey", None, None, "the form has no questions")
     return pages
 
