@@ -52,8 +52,9 @@ def _slug(text: str) -> str:
 
 
 def group_name(questionnaire: Questionnaire, page: Page) -> str:
-    """The page's name in the spreadsheet: XLSForm names are unique across the form, so a page named
-    like a question (a page of one question, in default.py) becomes `<name>_page`."""
+    """The group's name in the spreadsheet: XLSForm names are unique across the form, so a page named
+    like a question (a page of one question, in default.py) is the group `<name>_page`, and its
+    page_name column keeps the page's own name."""
     return f"{page.id}_page" if page.id in questionnaire.questions else page.id
 
 
@@ -65,13 +66,14 @@ def write(questionnaire: Questionnaire, path: str | Path, languages: list[str], 
     survey = workbook.active
     survey.title = "survey"
     survey.append(["type", "name", *columns("label"), *columns("hint"), "required", "relevant", "appearance",
-                   "constraint", *columns("summary_label"), "content_note", "optional_section"])
+                   "constraint", *columns("summary_label"), "content_note", "optional_section", "page_name"])
     blank = [""] * len(languages)
 
     def survey_row(kind, name, label, hint=None, required="", relevant="", appearance="", constraint="",
-                   summary=None, content_note="", optional=""):
+                   summary=None, content_note="", optional="", page_name=""):
         survey.append([kind, name, *texts(label), *(texts(hint) if hint else blank), required, relevant,
-                       appearance, constraint, *(texts(summary) if summary else blank), content_note, optional])
+                       appearance, constraint, *(texts(summary) if summary else blank), content_note, optional,
+                       page_name])
 
     lists: dict[tuple, str] = {}  # the rows of a list -> its name, so equal lists are written once
     list_rows: list[list] = []
@@ -89,8 +91,10 @@ def write(questionnaire: Questionnaire, path: str | Path, languages: list[str], 
 
     for page in questionnaire.pages:
         yes = lambda flag: "yes" if flag else ""  # noqa: E731
-        survey_row("begin_group", group_name(questionnaire, page), page.title, relevant=condition_text(questionnaire, page),
-                   appearance="field-list", content_note=yes(page.content_note), optional=yes(page.optional_section))
+        name = group_name(questionnaire, page)
+        survey_row("begin_group", name, page.title, relevant=condition_text(questionnaire, page),
+                   appearance="field-list", content_note=yes(page.content_note), optional=yes(page.optional_section),
+                   page_name=page.id if name != page.id else "")
         if page.intro:
             survey_row("note", f"{page.id}_note", page.intro)
         for question in page.questions:

@@ -26,7 +26,8 @@ from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire,
 
 SHEETS = ("survey", "choices", "settings")
 GROUP_LIST = "option_groups"  # the choices list that holds the headings of option groups
-SURVEY_COLUMNS = {"type", "name", "required", "relevant", "appearance", "constraint", "content_note", "optional_section"}
+SURVEY_COLUMNS = {"type", "name", "required", "relevant", "appearance", "constraint", "content_note", "optional_section",
+                  "page_name"}
 SURVEY_TRANSLATED = {"label", "hint", "summary_label"}
 CHOICES_COLUMNS = {"list_name", "name", "exclusive", "option_group"}
 CHOICES_TRANSLATED = {"label"}
@@ -204,6 +205,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
     names: set[str] = set()
     group: _Group | None = None
     asked: dict[str, Question] = {}  # questions on earlier pages, by name
+    page_names: set[str] = set()
     broken: set[str] = set()  # rows already reported as wrong: no second message for referring to them
     later = {row.get("name") for _, row in sheet.rows}
 
@@ -264,6 +266,10 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             refuse(number, row, ("hint", "summary_label", "required", "constraint"), "a group")
             group = _Group(number, row)
             name_of(number, row)
+            page_name = row.get("page_name", "")
+            if page_name and (not NAME.fullmatch(page_name) or page_name in page_names):
+                reader.problem("survey", number, "page_name", f"{page_name!r} is not a usable name, or names another page")
+            page_names.add(page_name or row.get("name", ""))
             continue
         if kind == "end_group":
             if group is None:
@@ -273,14 +279,14 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
                 reader.problem("survey", group.number, "type", "this group has no questions")
             start = group.row
             gone = [q.id for q in group.questions]
-            pages.append(_page(start.get("name", ""), reader.translation(sheet, group.number, start, "label", True),
+            pages.append(_page(start.get("page_name") or start.get("name", ""), reader.translation(sheet, group.number, start, "label", True),
                                group.questions, _as_shown_if(condition(group.number, start, gone), asked),
                                intro=group.intro, **page_flags(group.number, start)))
             asked.update((q.id, q) for q in group.questions)
             group = None
             continue
         if kind == "note":
-            refuse(number, row, ("hint", "summary_label", "required", "relevant", "appearance", "constraint", "content_note", "optional_section"), "a note")
+            refuse(number, row, ("hint", "summary_label", "required", "relevant", "appearance", "constraint", "content_note", "optional_section", "page_name"), "a note")
             name_of(number, row)
             label = reader.translation(sheet, number, row, "label", True)
             if group is None:
@@ -294,10 +300,14 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
         if question is None:
             broken.add(row.get("name", ""))
             continue
+        refuse(number, row, ("page_name",), "a question (only a group can)")
         if group is not None:
             refuse(number, row, ("relevant", "content_note", "optional_section"), "a question inside a group (put it on the group, or give the question a page of its own)")
             group.questions.append(question)
         else:
+            if question.id in page_names:
+                reader.problem("survey", number, "name", f"{question.id!r} is already the page_name of a group")
+            page_names.add(question.id)
             pages.append(_page(question.id, question.text, [question], _as_shown_if(condition(number, row), asked), **page_flags(number, row)))
             asked[question.id] = question
     if group is not None:

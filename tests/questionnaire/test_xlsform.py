@@ -149,6 +149,11 @@ BAD = [
     (set_cell("survey", 3, "required", "yes"), "survey row 3, column required: a note cannot have a required"),
     (set_cell("survey", 4, "content_note", "yes"), "survey row 4, column content_note: a question inside a group"),
     # names
+    (set_cell("survey", 9, "page_name", "p_start"), "survey row 9, column page_name: 'p_start' is not a usable name, or names another page"),
+    (set_cell("survey", 9, "page_name", "q_multi"), "survey row 9, column page_name: 'q_multi' is not a usable name, or names another page"),
+    (set_cell("survey", 10, "page_name", "x"), "survey row 10, column page_name: a question (only a group can)"),
+    (set_cell("survey", 3, "page_name", "x"), "survey row 3, column page_name: a note cannot have a page_name"),
+    (set_cell("survey", 2, "page_name", "q_text"), "survey row 8, column name: 'q_text' is already the page_name of a group"),
     (set_cell("survey", 8, "name", "q_multi"), "survey row 8, column name: 'q_multi' is already the name of another row"),
     (set_cell("survey", 8, "name", "2nd question"), "survey row 8, column name: '2nd question' is not a usable name"),
     (set_cell("survey", 8, "name", ""), "survey row 8, column name: '' is not a usable name"),
@@ -280,3 +285,13 @@ def test_blank_rows_and_group_spelling_with_a_space_are_accepted(tmp_path):
     form["survey"].insert(5, {})
     questionnaire = load(write_form(tmp_path / "spaced.xlsx", form), LANGUAGES)
     assert [page.id for page in questionnaire.pages] == ["p_start", "q_multi", "q_text", "p_more"]
+
+
+def test_page_name_names_a_page_apart_from_its_group(tmp_path):
+    """XLSForm names are unique across the form, so a page may keep a name its question also has."""
+    form = good_form()
+    row(form, "survey", 9)["name"] = "more_page"
+    row(form, "survey", 9)["page_name"] = "q_more"
+    questionnaire = load(write_form(tmp_path / "named.xlsx", form), LANGUAGES)
+    assert [page.id for page in questionnaire.pages] == ["p_start", "q_multi", "q_text", "q_more"]
+    assert questionnaire.page("q_more").questions[0].id == "q_more"
