@@ -308,7 +308,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             if question.id in page_names:
                 reader.problem("survey", number, "name", f"{question.id!r} is already the page_name of a group")
             page_names.add(question.id)
-            pages.append(_page(question.id, question.text, [question], _as_shown_if(condition(number, row), asked), **page_flags(number, row)))
+            pages.append(_page(question.id, question.text, [question], _as_shown_if(condition(number, row, [question.id]), asked), **page_flags(number, row)))
             asked[question.id] = question
     if group is not None:
         reader.problem("survey", group.number, "type", "this group has no end_group")

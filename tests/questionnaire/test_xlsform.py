@@ -124,6 +124,7 @@ BAD = [
     (set_cell("survey", 7, "relevant", "${nope} = 'x'"), "survey row 7, column relevant: ${nope} is not a question of this form"),
     (set_cell("survey", 7, "relevant", "${q_yes} = 'maybe'"), "survey row 7, column relevant: 'maybe' is not an option of ${q_yes}"),
     (set_cell("survey", 9, "relevant", "${q_more} = 'x'"), "survey row 9, column relevant: ${q_more} is on the same page"),
+    (set_cell("survey", 7, "relevant", "selected(${q_multi}, 'a')"), "survey row 7, column relevant: ${q_multi} is on the same page"),
     (set_cell("survey", 9, "relevant", "${q_text} = 'x'"), "survey row 9, column relevant: ${q_text} is a text question"),
     (set_cell("survey", 9, "relevant", "${p_start} = 'x'"), "survey row 9, column relevant: ${p_start} is a group or a note"),
     (set_cell("survey", 7, "relevant", "${q_yes} > 1"), "survey row 7, column relevant: '>' is not supported"),
