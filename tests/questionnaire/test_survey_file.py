@@ -50,3 +50,14 @@ def test_a_missing_file_stops_the_start(tmp_path):
     assert done.returncode == 4
     assert "cannot be read as an .xlsx spreadsheet" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_whole_survey_walked_in_every_language_from_the_shipped_file():
+    """The public flow and every language, run again with the app serving the spreadsheet."""
+    env = {**os.environ, "SURVEY_FILE": str(SHIPPED)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/survey/test_flow.py", "tests/test_i18n.py"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
