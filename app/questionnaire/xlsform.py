@@ -251,10 +251,10 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             "optional_section": reader.flag("survey", number, row, "optional_section"),
         }
 
-    def refuse(number: int, row: dict, columns: Iterable[str], what: str) -> None:
+    def refuse(number: int, row: dict, columns: Iterable[str], what: str, why: str = "") -> None:
         for column in columns:
             if row.get(column) or any(row.get(f"{column}::{code}") for code in reader.languages):
-                reader.problem("survey", number, column, f"{what} cannot have a {column}")
+                reader.problem("survey", number, column, f"{what} cannot have a {column}{why}")
 
     for number, row in sheet.rows:
         kind = re.sub(r"\s+", " ", row.get("type", "")).replace("begin group", "begin_group").replace("end group", "end_group")
@@ -300,9 +300,10 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
         if question is None:
             broken.add(row.get("name", ""))
             continue
-        refuse(number, row, ("page_name",), "a question (only a group can)")
+        refuse(number, row, ("page_name",), "a question", " (only a group can)")
         if group is not None:
-            refuse(number, row, ("relevant", "content_note", "optional_section"), "a question inside a group (put it on the group, or give the question a page of its own)")
+            refuse(number, row, ("relevant", "content_note", "optional_section"), "a question inside a group",
+                   ": put it on the group, or give the question a page of its own")
             group.questions.append(question)
         else:
             if question.id in page_names:

@@ -129,7 +129,7 @@ BAD = [
     (set_cell("survey", 9, "relevant", "${p_start} = 'x'"), "survey row 9, column relevant: ${p_start} is a group or a note"),
     (set_cell("survey", 7, "relevant", "${q_yes} > 1"), "survey row 7, column relevant: '>' is not supported"),
     (set_cell("survey", 7, "relevant", "count-selected(${q_yes}) = '1'"), "survey row 7, column relevant: 'count-selected' is not supported"),
-    (set_cell("survey", 4, "relevant", "${q_scale} = 'good'"), "survey row 4, column relevant: a question inside a group"),
+    (set_cell("survey", 4, "relevant", "${q_scale} = 'good'"), "survey row 4, column relevant: a question inside a group cannot have a relevant: put it on the group"),
     # types and appearances
     (set_cell("survey", 7, "type", "integer"), "survey row 7, column type: 'integer' is not a supported type"),
     (set_cell("survey", 7, "type", "select_one areas"), "survey row 7, column type: list 'areas' is not in choices"),
@@ -152,7 +152,7 @@ BAD = [
     # names
     (set_cell("survey", 9, "page_name", "p_start"), "survey row 9, column page_name: 'p_start' is not a usable name, or names another page"),
     (set_cell("survey", 9, "page_name", "q_multi"), "survey row 9, column page_name: 'q_multi' is not a usable name, or names another page"),
-    (set_cell("survey", 10, "page_name", "x"), "survey row 10, column page_name: a question (only a group can)"),
+    (set_cell("survey", 10, "page_name", "x"), "survey row 10, column page_name: a question cannot have a page_name (only a group can)"),
     (set_cell("survey", 3, "page_name", "x"), "survey row 3, column page_name: a note cannot have a page_name"),
     (set_cell("survey", 2, "page_name", "q_text"), "survey row 8, column name: 'q_text' is already the page_name of a group"),
     (set_cell("survey", 8, "name", "q_multi"), "survey row 8, column name: 'q_multi' is already the name of another row"),
