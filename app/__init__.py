@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from app import commands, database, health, i18n, request_guard, sessions
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.questionnaire import cli as questionnaire_cli
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     health.init_app(app)
     commands.init_app(app)
+    questionnaire_cli.init_app(app)
 
     @app.context_processor
     def page_context():

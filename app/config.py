@@ -51,6 +51,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'survey.sqlite3'}"
     )
     SURVEY_NAME = os.environ.get("SURVEY_NAME", "")  # empty: the translated default name
+    # An XLSForm spreadsheet (.xlsx) holding the questionnaire and its translations; empty: the one in
+    # app/questionnaire/default.py. Read once at start-up (app/questionnaire/__init__.py).
+    SURVEY_FILE = os.environ.get("SURVEY_FILE", "")
     SURVEY_OPENS = parse_london_time(os.environ.get("SURVEY_OPENS"))
     SURVEY_CLOSES = parse_london_time(os.environ.get("SURVEY_CLOSES"), end_of_day=True)
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")

@@ -15,7 +15,9 @@ def visible_pages(questionnaire: Questionnaire, answers: dict) -> list[Page]:
     shown: list[Page] = []
     hidden: set[str] = set()  # questions on pages not shown; conditions only look back (model.py)
     for page in questionnaire.pages:
-        if not page.shown_if or all(c.question not in hidden and c.matches(answers) for c in page.shown_if):
+        if all(c.question not in hidden and c.matches(answers) for c in page.shown_if) and (
+            page.condition is None or page.condition.holds(answers, hidden)
+        ):
             shown.append(page)
         else:
             hidden.update(q.id for q in page.questions)

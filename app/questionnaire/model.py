@@ -2,10 +2,44 @@
 
 They compare and hash by identity (eq=False): comparing lazy strings would translate them, and
 each page or question is one object for the life of the process.
+
+Texts are either lazy gettext strings (the questionnaire written in Python, default.py) or `Text`
+(a questionnaire read from a spreadsheet, xlsform.py, which carries its own translations).
 """
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+from flask_babel import get_locale
+from markupsafe import escape
+
+from app.questionnaire.conditions import Condition
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in every language of the service, shown in the language of the current request.
+
+    Outside a request (the command line) it is the default language's; `in_language` picks one.
+    Equal texts compare equal, so options of one group share a fieldset like lazy strings do.
+    """
+
+    translations: tuple[tuple[str, str], ...]  # (language code, text), every language of the service
+    default_language: str = "en"
+
+    def in_language(self, language: str) -> str:
+        texts = dict(self.translations)
+        return texts.get(language, texts[self.default_language])
+
+    def __str__(self) -> str:
+        try:
+            locale = get_locale()
+        except RuntimeError:  # an app context without a request: nothing chose a language
+            locale = None
+        return self.in_language(locale.language if locale else self.default_language)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
 
 
 class Kind(str, Enum):
@@ -63,6 +97,7 @@ class Page:
     intro: object | None = None  # a paragraph above the questions
     content_note: bool = False  # show the content note and help contacts first
     shown_if: tuple[ShownIf, ...] = ()  # all must match
+    condition: Condition | None = None  # a `relevant` expression (conditions.py); must hold too
     optional_section: bool = False  # "about you": say the questions are optional and why
 
 
@@ -82,7 +117,10 @@ class Questionnaire:
         object.__setattr__(self, "questions", by_id)
         asked: set[str] = set()
         for page in self.pages:
-            if any(condition.question not in asked for condition in page.shown_if):
+            needed = {c.question for c in page.shown_if}
+            if page.condition:
+                needed.update(leaf.question for leaf in page.condition.leaves())
+            if not needed <= asked:
                 raise ValueError(f"page {page.id!r} depends on a question that is not on an earlier page")
             asked.update(q.id for q in page.questions)
 

@@ -1,0 +1,77 @@
+"""`flask --app wsgi survey ...`: check, show and export questionnaires written as XLSForm spreadsheets."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.questionnaire import xlsform
+from app.questionnaire.review import show
+
+survey_cli = AppGroup("survey", help="The questionnaire as an XLSForm spreadsheet.")
+
+SHIPPED = Path(__file__).resolve().parent / "west-midlands.xlsx"
+
+
+def _languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def _load_or_exit(path: str):
+    try:
+        return xlsform.load(path, _languages())
+    except xlsform.SurveyFileError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(error.problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+
+
+@survey_cli.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def check(file):
+    """Check an XLSForm file: exit 0 if the service can run it, else list every problem and exit 1."""
+    questionnaire = _load_or_exit(file)
+    count = len(questionnaire.questions)
+    click.echo(f"{file}: version {questionnaire.version}, {len(questionnaire.pages)} pages, {count} questions, no problems.")
+
+
+@survey_cli.command("show")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--lang", "language", default="en", show_default=True, help="The language to print.")
+def show_command(file, language):
+    """Print a questionnaire as text (without FILE: the one the app serves)."""
+    if language not in _languages():
+        raise click.BadParameter(f"{language!r} is not one of {', '.join(_languages())}", param_hint="--lang")
+    if file:
+        questionnaire = _load_or_exit(file)
+    else:
+        from app.questionnaire import QUESTIONNAIRE as questionnaire
+    click.echo(show(questionnaire, language), nl=False)
+
+
+@survey_cli.command("export-default")
+@click.argument("out", type=click.Path(dir_okay=False), default=str(SHIPPED))
+def export_default(out):
+    """Write the questionnaire of default.py, with its translations, as an XLSForm (default: the shipped file)."""
+    from app.questionnaire.default import QUESTIONNAIRE
+    from app.questionnaire.export_xlsform import MissingTranslation, write
+
+    catalogues = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    try:
+        write(QUESTIONNAIRE, out, _languages(), catalogues)
+    except MissingTranslation as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    problems = xlsform.check(out, _languages())
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"Wrote {out}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(survey_cli)
