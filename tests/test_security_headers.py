@@ -149,3 +149,18 @@ def test_refusals_from_the_flood_brakes_have_the_headers(make_app):
     trapped = Respondent(app.test_client()).post("/start", {"website": "spam"})
     assert trapped.status_code == 400
     assert_security_headers(trapped)
+
+
+def test_the_scheme_from_the_proxy_is_trusted_and_a_forwarded_address_never_read(make_app):
+    app = make_app()
+
+    @app.get("/test-only/seen")
+    def seen():
+        from flask import request
+
+        return f"{request.scheme} {request.is_secure} {request.remote_addr}"
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9"}
+    body = app.test_client().get("/test-only/seen", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert body.get_data(as_text=True) == "https True 127.0.0.1"
+    assert not [p for p in ROOT.joinpath("app").rglob("*.py") if "remote_addr" in p.read_text()]
