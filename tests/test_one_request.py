@@ -38,8 +38,10 @@ def test_every_public_response_is_no_store_and_each_page_needs_nothing_else(clie
             continue
         pages += 1
         page = soup(response)
-        # Nothing the browser would fetch: no stylesheet, image, icon or font file.
-        assert not page.select("link[rel~=stylesheet], link[rel~=icon], img, source, iframe, object"), name
+        # Nothing the browser would fetch: no stylesheet, image, icon or font file; the icon is empty
+        # and inline, so browsers do not ask for /favicon.ico either.
+        assert not page.select("link[rel~=stylesheet], img, source, iframe, object"), name
+        assert [link["href"] for link in page.select("link[rel~=icon]")] == ["data:,"], name
         assert not page.select("[style]"), name
         styles = page.select("style")
         assert len(styles) == 1, name

@@ -10,7 +10,7 @@ from flask import abort
 from app import stylesheet
 
 CSP = (
-    "default-src 'none'; style-src {style}; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src {style}; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 PUBLIC_CSP = CSP.format(style=stylesheet.load()[1])  # only the inlined stylesheet, by its hash
