@@ -66,3 +66,12 @@ def test_the_body_limit_matches_the_apps():
     server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
     assert f"client_max_body_size {Config.MAX_CONTENT_LENGTH // 1024}k;" in server
     assert f"client_body_buffer_size {Config.MAX_CONTENT_LENGTH // 1024}k;" in server
+
+
+def test_the_privacy_page_tells_of_the_address_nginx_counts(client):
+    http = (DEPLOY / "nginx" / "survey-http.conf").read_text()
+    server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
+    assert "$binary_remote_addr" in http and "limit_req zone=" in server
+    assert "$remote_addr" not in http.split("log_format", 1)[1].split(";", 1)[0]  # never in the log line
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "counts how often each IP address starts the survey" in page
