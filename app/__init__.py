@@ -24,7 +24,7 @@ CONTENT_SECURITY_POLICY = (
 )
 # A body over MAX_CONTENT_LENGTH is read and dropped up to this many bytes before the 413 page is
 # sent: a server that answers and closes with unread data makes the client see a reset connection
-# instead of the page. Beyond it the connection is closed (nginx refuses such bodies first).
+# instead of the page. Beyond it the server closes the connection (nginx refuses such bodies first).
 DRAIN_LIMIT = 16 * 1024 * 1024
 RETRY_AFTER_SECONDS = 60
 
@@ -125,19 +125,16 @@ def _same_site(path: str) -> str | None:
     return None
 
 
-def _drain_request_body() -> bool:
-    """Read and drop the rest of a refused body, up to DRAIN_LIMIT; False when more was left."""
+def _drain_request_body() -> None:
+    """Read and drop the rest of a refused body, up to DRAIN_LIMIT."""
     stream = request.environ.get("wsgi.input")
-    if stream is None:
-        return True
     length = request.content_length
     remaining = DRAIN_LIMIT if length is None else min(length, DRAIN_LIMIT)
-    while remaining > 0:
+    while stream is not None and remaining > 0:
         chunk = stream.read(min(64 * 1024, remaining))
         if not chunk:
-            return True
+            return
         remaining -= len(chunk)
-    return length is not None and length <= DRAIN_LIMIT
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -151,10 +148,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        page = render_template("errors/error.html", error=error, back=None)
-        if error.code == 413 and not _drain_request_body():
-            return page, 413, {"Connection": "close"}
-        return page, error.code
+        if error.code == 413:
+            _drain_request_body()
+        return render_template("errors/error.html", error=error, back=None), error.code
 
     def database_unavailable(error):
         # Unreachable, locked past the busy timeout, or a full disk: nothing was committed, so the
