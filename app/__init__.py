@@ -155,7 +155,12 @@ def _register_error_pages(app: Flask) -> None:
     def database_unavailable(error):
         # Unreachable, locked past the busy timeout, or a full disk: nothing was committed, so the
         # respondent can send the same page again in a minute. A warning, not a traceback per request.
-        app.logger.warning("Database unavailable (%s) on %s %s", type(error).__name__, request.method, request.path)
+        # The driver's own first line ("database is locked", "connection refused"): it names the
+        # cause and, unlike SQLAlchemy's text, no statement.
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0][:200]
+        app.logger.warning(
+            "Database unavailable (%s: %s) on %s %s", type(error).__name__, reason, request.method, request.path
+        )
         try:
             db.session.rollback()
         except Exception:  # the connection itself is gone; the pool replaces it

@@ -190,5 +190,5 @@ def test_an_outage_is_a_warning_without_answers_not_an_error_trace(quick_app, ca
     with unreachable(quick_app):
         respondent.answer(FIRST.id, {"safe_day_street": "very_safe"})
     messages = [record.getMessage() for record in caplog.records if record.name == "app"]
-    assert messages == ["Database unavailable (OperationalError) on POST /question/1"]
+    assert messages == ["Database unavailable (OperationalError: connection refused (test)) on POST /question/1"]
     assert "very_safe" not in caplog.text
