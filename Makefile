@@ -11,7 +11,8 @@ LOCK := requirements.txt
 COMPILE := $(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --group build --group dev \
 	--universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 
-.PHONY: run test test-sqlite test-postgres install translations db browser-deps r-deps bench-deps extract clean lock upgrade
+.PHONY: run run-production test test-sqlite test-postgres install translations db browser-deps r-deps nginx-deps \
+	bench-deps extract clean lock upgrade
 
 # Installs come from the lock, hash-checked, so a fresh clone next year installs what passed today.
 # The venv is made anew whenever the lock changes, so nothing unlocked lingers in it.
@@ -33,6 +34,16 @@ db: install
 
 run: translations db
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production on this machine: Debian's nginx on 127.0.0.1:$(PORT) (8080 unless PORT is given) in front of
+# gunicorn on a Unix socket, as deploy/ describes; a throw-away nginx prefix and its logs in instance/.
+run-production: translations db nginx-deps
+	PORT=$(if $(filter environment command,$(firstword $(origin PORT))),$(PORT),8080) $(BIN)/python deploy/run-production
+
+# Debian's nginx (the light build has every module the site uses), installed when missing.
+nginx-deps:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
 
 # Real-browser checks need Debian's chromium and its driver, Noto fonts (so the 320 px checks measure
 # real Gurmukhi, Bengali and Arabic-script text, not fallback boxes), and axe-core from npm (no browser download).
@@ -56,10 +67,10 @@ bench-deps:
 # installed when missing; skipped with a message where it cannot be installed).
 test: test-sqlite test-postgres
 
-test-sqlite: translations browser-deps r-deps
+test-sqlite: translations browser-deps r-deps nginx-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q
 
-test-postgres: translations browser-deps r-deps
+test-postgres: translations browser-deps r-deps nginx-deps
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .ci/with-postgres --fast $(BIN)/pytest -q
 
 # After changing pyproject.toml: pin what it now asks for, keeping every other pin where it is.

@@ -4,8 +4,11 @@ Every setting can be overridden on the command line or by GUNICORN_CMD_ARGS. Wha
 decided here: no client address, user agent, referrer or time, and never a query string or body.
 """
 
+import logging
 import multiprocessing
 import os
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 
@@ -32,6 +35,52 @@ if os.path.isdir("/dev/shm"):
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 accesslog = "-"
 
+# Requests that get no access-log line. Whatever stores the log (the systemd journal, a container
+# runtime) stamps each line with the time it arrived, so a line for the final submit, or for the
+# confirmation page that follows it at once, would date a response to the second.
+UNLOGGED = {("POST", "/check"), ("GET", "/done")}
+
+
+def printable(text, quotes: bool = False) -> str:
+    """Text with control characters (and, in quoted fields, quotes and backslashes) as \\xNN escapes.
+
+    gunicorn logs the decoded path, so `/x%0A"POST /check" 303` would otherwise start a forged line.
+    """
+    text = "" if text is None else str(text)
+    special = '"\\' if quotes else ""
+    if text.isprintable() and not any(ch in special for ch in text):
+        return text
+    return "".join(
+        ch if ch.isprintable() and ch not in special else (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        for ch in text
+    )
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, with the client's parts of each access line escaped and the submit unlogged."""
+
+    def access(self, resp, req, environ, request_time):
+        if (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) in UNLOGGED:
+            return
+        super().access(resp, req, environ, request_time)
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("m", "U"):
+            atoms[key] = printable(atoms[key], quotes=True)
+        return atoms
+
+
+class EscapingFormatter(logging.Formatter):
+    """Every log line's message with control characters escaped: one event, one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.msg, record.args = printable(record.getMessage()), None
+        return super().format(record)
+
+
+logger_class = AccessLogger
+
 # Log lines carry no timestamp either (a line's time, next to the access log, could single out
 # a respondent). The application logs only the method and path of an unexpected error and the
 # exception; SQLAlchemy is told to hide statement parameters, which would be answers.
@@ -39,8 +88,8 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "[%(process)d] [%(levelname)s] %(name)s: %(message)s"},
-        "access": {"format": "%(message)s"},
+        "plain": {"()": EscapingFormatter, "format": "[%(process)d] [%(levelname)s] %(name)s: %(message)s"},
+        "access": {"()": EscapingFormatter, "format": "%(message)s"},
     },
     "handlers": {
         "error_console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},

@@ -5,21 +5,29 @@ import os
 import re
 from datetime import timedelta
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import commands, database, health, i18n, request_guard, sessions
+from app import commands, database, health, i18n, request_guard, sessions, stylesheet
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.questionnaire import cli as questionnaire_cli
 
+# Public pages allow only their own inlined stylesheet (by hash); staff pages load theirs from /static.
+# `data:` images: the empty icon in base.html, which stops browsers asking for /favicon.ico.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src {style}; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# A body over MAX_CONTENT_LENGTH is read and dropped up to this many bytes before the 413 page is
+# sent: a server that answers and closes with unread data makes the client see a reset connection
+# instead of the page. Beyond it the server closes the connection (nginx refuses such bodies first).
+DRAIN_LIMIT = 16 * 1024 * 1024
+RETRY_AFTER_SECONDS = 60
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,6 +36,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     finalise(app.config)
     app.session_interface = sessions.SessionInterface()
+    # Behind nginx: trust the scheme it reports (https makes request.is_secure true), and nothing
+    # else. The client's address in X-Forwarded-For is never read: the app never knows it.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=0, x_port=0, x_prefix=0)
+    inline_style, style_hash = stylesheet.load()
+    public_policy = CONTENT_SECURITY_POLICY.format(style=style_hash)
+    staff_policy = CONTENT_SECURITY_POLICY.format(style="'self'")
 
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
     database.init_app(app)  # db.init_app plus SQLite pragmas
@@ -60,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "survey_name": app.config["SURVEY_NAME"] or _("Community survey"),
             "survey_status": g.get("survey_status", "open"),
             "format_day": i18n.format_day,
+            "inline_style": inline_style,
             # The last day on which answers were accepted, for "It closed on 22 June".
             "last_open_day": app.config["SURVEY_CLOSES"] - timedelta(microseconds=1)
             if app.config["SURVEY_CLOSES"]
@@ -70,14 +85,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     def security_headers(response):
         response = i18n.remember_language(response)
         headers = response.headers
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        staff = request.path == "/staff" or request.path.startswith("/staff/")
+        headers["Content-Security-Policy"] = staff_policy if staff or request.endpoint == "static" else public_policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["SESSION_COOKIE_SECURE"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.path == "/staff" or request.path.startswith("/staff/"):
+        if staff:
             # Here rather than in the staff blueprint, whose hooks skip addresses no route matched (404).
             headers["X-Robots-Tag"] = "noindex, nofollow"
         if request.endpoint != "static":
@@ -85,8 +101,42 @@ def create_app(overrides: dict | None = None) -> Flask:
             headers["Cache-Control"] = "no-store"
         return response
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on their own; an empty answer costs nothing and logs no error.
+        return "", 204
+
+    @app.get("/proxy-error/<int:code>")
+    def proxy_error(code: int):
+        # nginx refuses a body over client_max_body_size, or a flood of starts, itself, then shows
+        # this page (error_page in deploy/nginx/survey-server.conf), so the respondent gets the
+        # app's clear page in their language, not nginx's.
+        if code == 429:
+            page = render_template("errors/error.html", error=TooManyRequests(), back=None)
+            return page, 429, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        abort(413 if code == 413 else 404)
+
     _register_error_pages(app)
     return app
+
+
+def _same_site(path: str) -> str | None:
+    """The path for a "try again" link, or None when a browser could read it as another site."""
+    if path.startswith("/") and not path.startswith(("//", "/\\")) and path.isprintable():
+        return path
+    return None
+
+
+def _drain_request_body() -> None:
+    """Read and drop the rest of a refused body, up to DRAIN_LIMIT."""
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    remaining = DRAIN_LIMIT if length is None else min(length, DRAIN_LIMIT)
+    while stream is not None and remaining > 0:
+        chunk = stream.read(min(64 * 1024, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -100,7 +150,31 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.code == 413:
+            _drain_request_body()
         return render_template("errors/error.html", error=error, back=None), error.code
+
+    def database_unavailable(error):
+        # Unreachable, locked past the busy timeout, or a full disk: nothing was committed, so the
+        # respondent can send the same page again in a minute. A warning, not a traceback per request.
+        # The driver's own first line ("database is locked", "connection refused"): it names the
+        # cause and, unlike SQLAlchemy's text, no statement.
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0][:200]
+        app.logger.warning(
+            "Database unavailable (%s: %s) on %s %s", type(error).__name__, reason, request.method, request.path
+        )
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself is gone; the pool replaces it
+            db.session.close()
+        back = _same_site(request.path)
+        resend = list(request.form.items(multi=True)) if request.method == "POST" and back else None
+        page = render_template("errors/error.html", error=ServiceUnavailable(), back=back, resend=resend)
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    app.extensions["database_unavailable"] = database.unavailable_errors(app)
+    for error_class in app.extensions["database_unavailable"]:
+        app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

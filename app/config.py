@@ -91,9 +91,8 @@ class Config:
     # SQLite only (see app/database.py): FULL makes every confirmed response survive a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
-    # Per-process flood brakes (app/survey/abuse.py); 0 turns one off.
-    NEW_DRAFTS_PER_MINUTE = _int("NEW_DRAFTS_PER_MINUTE", 600)
-    NEW_DRAFTS_BURST = _int("NEW_DRAFTS_BURST", 200)
+    # Per-draft flood brakes in each process (app/survey/abuse.py); 0 turns them off. New starts
+    # are limited per client address by nginx, never by a bucket shared by everyone.
     # Roomy enough for a whole survey with a mistake on every page, posted as fast as a browser can.
     POSTS_PER_DRAFT_PER_MINUTE = _int("POSTS_PER_DRAFT_PER_MINUTE", 60)
     POSTS_PER_DRAFT_BURST = _int("POSTS_PER_DRAFT_BURST", 100)

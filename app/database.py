@@ -21,7 +21,7 @@ snapshot to a write (the case that fails at once with SQLITE_BUSY whatever the b
 """
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
@@ -35,6 +35,10 @@ def init_app(app: Flask) -> None:
     # SQLAlchemy puts the parameters of a failed statement in the exception text, which ends up in
     # the error log; parameters are answers, so never show them.
     options.setdefault("hide_parameters", True)
+    if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # A server restart leaves every pooled connection dead; test each one as it is checked out
+        # (one round trip) so the first requests after the database is back do not fail.
+        options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     with app.app_context():
@@ -61,6 +65,24 @@ def _tune_sqlite(engine: Engine, config) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
+
+
+def unavailable_errors(app: Flask) -> tuple[type[BaseException], ...]:
+    """The errors that mean "the database cannot be used just now", not "this request is wrong".
+
+    SQLAlchemy wraps the driver's errors for statements it runs; the draft read goes to the driver
+    directly (app/survey/drafts.py), so the driver's own classes count too. SQLite's "database is
+    locked" (past the busy timeout) and "database or disk is full" are OperationalErrors.
+    """
+    with app.app_context():
+        driver = db.engine.dialect.loaded_dbapi
+    return (
+        exc.OperationalError,
+        exc.InterfaceError,
+        exc.TimeoutError,  # every pooled connection busy for pool_timeout seconds
+        driver.OperationalError,
+        driver.InterfaceError,
+    )
 
 
 def check_database() -> bool:

@@ -7,16 +7,20 @@ from pathlib import Path
 import pytest
 from flask import abort
 
+from app import stylesheet
+
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src {style}; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+PUBLIC_CSP = CSP.format(style=stylesheet.load()[1])  # only the inlined stylesheet, by its hash
+STAFF_CSP = CSP.format(style="'self'")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def assert_security_headers(response):
+def assert_security_headers(response, policy=PUBLIC_CSP):
     headers = response.headers
-    assert headers["Content-Security-Policy"] == CSP
+    assert headers["Content-Security-Policy"] == policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
     assert "camera=()" in headers["Permissions-Policy"]
@@ -56,6 +60,7 @@ REQUESTS = {
     "unexpected error": ("GET", "/test-only/fail", 500),
     "other HTTP error": ("GET", "/test-only/teapot", 418),
     "static file": ("GET", "/static/site.css", 200),
+    "favicon": ("GET", "/favicon.ico", 204),
     "quick exit": ("GET", "/exit", 303),
     "health check": ("GET", "/healthz", 200),
 }
@@ -67,7 +72,7 @@ def test_every_response_type_has_the_security_headers(client_with_failure, name)
     response = client_with_failure.open(url, method=method)
     response.close()  # a static file is streamed from an open file
     assert response.status_code == status
-    assert_security_headers(response)
+    assert_security_headers(response, STAFF_CSP if url.startswith("/static/") else PUBLIC_CSP)
 
 
 def test_question_page_redirect_and_too_large_have_the_headers(client):
@@ -133,12 +138,29 @@ def test_hsts_only_in_production(environment, expected):
 def test_refusals_from_the_flood_brakes_have_the_headers(make_app):
     from tests.helpers import Respondent
 
-    app = make_app(NEW_DRAFTS_PER_MINUTE=1, NEW_DRAFTS_BURST=1)
-    Respondent(app.test_client()).start()
-    refused = Respondent(app.test_client()).start()
+    app = make_app(POSTS_PER_DRAFT_PER_MINUTE=1, POSTS_PER_DRAFT_BURST=1)
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.start()
+    refused = respondent.start()
     assert refused.status_code == 429
     assert_security_headers(refused)
     assert refused.headers["Cache-Control"] == "no-store"
     trapped = Respondent(app.test_client()).post("/start", {"website": "spam"})
     assert trapped.status_code == 400
     assert_security_headers(trapped)
+
+
+def test_the_scheme_from_the_proxy_is_trusted_and_a_forwarded_address_never_read(make_app):
+    app = make_app()
+
+    @app.get("/test-only/seen")
+    def seen():
+        from flask import request
+
+        return f"{request.scheme} {request.is_secure} {request.remote_addr}"
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9"}
+    body = app.test_client().get("/test-only/seen", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert body.get_data(as_text=True) == "https True 127.0.0.1"
+    assert not [p for p in ROOT.joinpath("app").rglob("*.py") if "remote_addr" in p.read_text()]

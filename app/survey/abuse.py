@@ -2,14 +2,14 @@
 
 - A honeypot field ("Leave this empty", hidden from sight and from Tab): a post that fills it is
   refused with a clear page and changes nothing.
-- Token buckets in this process's memory: one shared by every new start (POST /start), and one per
-  draft for the posts that save or send answers. Over the limit gets a 429 page with Retry-After;
-  the draft is untouched. A draft's bucket is keyed by a hash of its token, held only in memory,
-  and forgotten when idle.
+- A token bucket per draft, in this process's memory, for the posts that start, save or send
+  answers. Over the limit gets a 429 page with Retry-After; the draft is untouched. The bucket is
+  keyed by a hash of the draft's token, held only in memory, and forgotten when idle.
 
-What this does not stop is in the README ("Operations"): it is per process, so the real limit is
-the limit times the number of server processes; and a patient bot that behaves like a person
-gets through.
+There is deliberately no bucket shared by every client: one client could empty it and every real
+person after it would be refused. New starts without a draft are limited per client address by
+nginx (deploy/nginx/survey.conf, in nginx's memory only); the app never sees an address.
+What this does not stop is in the README ("Operations").
 """
 
 import hashlib
@@ -50,19 +50,9 @@ class FloodBrakes:
     def __init__(self, config, clock=time.monotonic):
         self.clock = clock
         self.lock = threading.Lock()
-        self.new_drafts = self._bucket(config["NEW_DRAFTS_PER_MINUTE"], config["NEW_DRAFTS_BURST"])
         self.per_draft_rate = config["POSTS_PER_DRAFT_PER_MINUTE"] / 60
         self.per_draft_burst = config["POSTS_PER_DRAFT_BURST"]
         self.drafts: OrderedDict[str, TokenBucket] = OrderedDict()
-
-    def _bucket(self, per_minute: int, burst: int) -> TokenBucket | None:
-        return TokenBucket(per_minute / 60, max(burst, 1), self.clock()) if per_minute > 0 else None
-
-    def new_draft(self) -> float:
-        if self.new_drafts is None:
-            return 0.0
-        with self.lock:
-            return self.new_drafts.take(self.clock())
 
     def post_for_draft(self, token: str) -> float:
         if self.per_draft_rate <= 0:
@@ -85,9 +75,7 @@ def check_post():
         return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=request.path), 400
     brakes: FloodBrakes = current_app.extensions["flood_brakes"]
     token = session.get(DRAFT_KEY)
-    wait = brakes.new_draft() if request.endpoint == "survey.begin" else 0.0
-    if not wait and token and request.endpoint != "survey.begin":
-        wait = brakes.post_for_draft(token)
+    wait = brakes.post_for_draft(token) if token else 0.0
     if wait:
         page = render_template("errors/error.html", error=TooManyRequests(), back=request.path)
         return page, 429, {"Retry-After": str(max(1, round(wait)))}

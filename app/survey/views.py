@@ -4,6 +4,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
+from app.extensions import db
 from app.help_contacts import CONTACTS, URGENT_CONTACTS
 from app.questionnaire import QUESTIONNAIRE as Q
 from app.questionnaire import engine
@@ -163,7 +164,11 @@ def done():
 @bp.get("/exit")
 def exit():
     """Quick exit: forget the answers in progress and the session, then leave for a neutral site."""
-    drafts.discard_draft(session.get(DRAFT_KEY))
+    try:
+        drafts.discard_draft(session.get(DRAFT_KEY))
+    except current_app.extensions["database_unavailable"]:
+        # The way out never waits for the database: the draft expires by itself.
+        db.session.rollback()
     session.clear()
     response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'

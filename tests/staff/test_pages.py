@@ -35,7 +35,8 @@ def test_staff_pages_are_english_whatever_the_browser_asks_for(staff):
 
 def test_public_pages_do_not_load_the_staff_stylesheet(client):
     page = soup(client.get("/"))
-    assert [link["href"] for link in page.select("link[rel=stylesheet]")] == ["/static/site.css"]
+    assert page.select("link[rel=stylesheet]") == []  # the public stylesheet is inlined
+    assert "staff" not in page.select_one("style").get_text()
 
 
 def test_the_public_start_page_does_not_link_to_the_staff_area(client):

@@ -1,4 +1,4 @@
-"""Bot and flood brakes: the honeypot field and the per-process rate limits."""
+"""Bot and flood brakes: the honeypot field and the per-draft rate limits (never one shared by all)."""
 
 import pytest
 
@@ -52,13 +52,29 @@ def test_an_empty_honeypot_is_fine(app):
     assert respondent.post("/start", {"website": ""}).status_code == 303
 
 
-def test_too_many_new_starts_get_a_429_page(make_app):
-    app = make_app(NEW_DRAFTS_PER_MINUTE=1, NEW_DRAFTS_BURST=2)
-    statuses = [Respondent(app.test_client()).start() for _ in range(3)]
-    assert [r.status_code for r in statuses] == [303, 303, 429]
-    assert int(statuses[2].headers["Retry-After"]) >= 1
-    assert "too many requests" in statuses[2].get_data(as_text=True)
-    assert len(_draft_answers(app)) == 2
+def test_one_client_flooding_starts_never_blocks_a_newcomer(app):
+    """One client replays its first cookie and CSRF token 300 times, as a flood did; the next person
+    still gets in. No bucket is shared by every client (nginx limits starts per address)."""
+    flooder = Respondent(app.test_client())
+    flooder.csrf()
+    cookie = flooder.client.get_cookie("session").value
+    for _ in range(300):
+        flooder.client.set_cookie("session", cookie)
+        assert flooder.start().status_code == 303
+    newcomer = Respondent(app.test_client())
+    assert newcomer.start().status_code == 303
+    assert newcomer.answer(FIRST.id).status_code == 303
+
+
+def test_a_draft_that_starts_over_and_over_is_braked_alone(make_app):
+    app = make_app(POSTS_PER_DRAFT_PER_MINUTE=1, POSTS_PER_DRAFT_BURST=2)
+    respondent = Respondent(app.test_client())
+    statuses = [respondent.start().status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]  # the first start had no draft yet
+    refused = respondent.start()
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "too many requests" in refused.get_data(as_text=True)
+    assert Respondent(app.test_client()).start().status_code == 303
 
 
 def test_too_many_posts_for_one_draft_get_a_429_and_keep_the_answers(make_app):
@@ -88,10 +104,12 @@ def test_a_bucket_refills_with_time():
 
 def test_tracked_drafts_are_bounded(monkeypatch):
     monkeypatch.setattr(abuse, "MAX_TRACKED_DRAFTS", 3)
-    brakes = abuse.FloodBrakes(
-        {"NEW_DRAFTS_PER_MINUTE": 0, "NEW_DRAFTS_BURST": 0, "POSTS_PER_DRAFT_PER_MINUTE": 60, "POSTS_PER_DRAFT_BURST": 5}
-    )
+    brakes = abuse.FloodBrakes({"POSTS_PER_DRAFT_PER_MINUTE": 60, "POSTS_PER_DRAFT_BURST": 5})
     for n in range(10):
         brakes.post_for_draft(f"token-{n}")
     assert len(brakes.drafts) == 3
-    assert brakes.new_draft() == 0.0  # 0 per minute turns that brake off
+
+
+def test_no_brake_is_shared_by_every_client():
+    brakes = abuse.FloodBrakes({"POSTS_PER_DRAFT_PER_MINUTE": 60, "POSTS_PER_DRAFT_BURST": 5})
+    assert not [name for name, value in vars(brakes).items() if isinstance(value, abuse.TokenBucket)]

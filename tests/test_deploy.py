@@ -1,0 +1,77 @@
+"""deploy/: the files an operator installs are valid as shipped (systemd units, the HTTPS nginx site)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _ours(output: str, names) -> list[str]:
+    return [line for line in output.splitlines() if any(name in line for name in names)]
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_the_systemd_units_verify(tmp_path):
+    # The unit points at the production checkout; here at this one, so the executable exists.
+    unit = (DEPLOY / "systemd" / "survey.service").read_text().replace("/srv/survey/app-root", str(ROOT))
+    (tmp_path / "survey.service").write_text(unit)
+    shutil.copytree(DEPLOY / "systemd" / "nginx.service.d", tmp_path / "nginx.service.d")
+    nginx_unit = Path("/lib/systemd/system/nginx.service")
+    units = ["survey.service"]
+    if nginx_unit.exists():
+        shutil.copy(nginx_unit, tmp_path / "nginx.service")
+        units.append("nginx.service")
+    env = dict(os.environ, SYSTEMD_UNIT_PATH=f"{tmp_path}:")
+    for name in units:
+        result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / name)], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        complaints = _ours(result.stdout + result.stderr, ["survey.service", "survey.conf"])
+        assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not (os.access(NGINX, os.X_OK) and shutil.which("openssl")), reason="needs nginx and openssl")
+def test_the_https_site_passes_nginx_t(tmp_path):
+    """survey.conf as shipped (HTTPS, redirect from HTTP), with its paths moved into a temporary prefix."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=survey.test",
+                    "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
+                   check=True, capture_output=True, timeout=60)
+    moves = {"/etc/survey/nginx/": f"{tmp_path}/", "/etc/ssl/survey/": f"{tmp_path}/", "/var/log/nginx/": f"{tmp_path}/",
+             "/run/survey/": f"{tmp_path}/", "/srv/survey/app/static/": f"{ROOT}/app/static/"}
+    for name in ("survey.conf", "survey-http.conf", "survey-server.conf"):
+        text = (DEPLOY / "nginx" / name).read_text()
+        for production, here in moves.items():
+            text = text.replace(production, here)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/main-error.log;\nevents {{}}\n"
+        f"http {{ include /etc/nginx/mime.types; include {tmp_path}/survey.conf; }}\n"
+    )
+    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    # nginx 1.25+ prefers `http2 on;` to `listen ... http2` (Debian 12 has 1.22): that warning alone is fine.
+    warnings = [line for line in result.stderr.splitlines() if "[warn]" in line and "http2" not in line]
+    assert not warnings, result.stderr
+
+
+def test_the_body_limit_matches_the_apps():
+    from app.config import Config
+
+    server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
+    assert f"client_max_body_size {Config.MAX_CONTENT_LENGTH // 1024}k;" in server
+    assert f"client_body_buffer_size {Config.MAX_CONTENT_LENGTH // 1024}k;" in server
+
+
+def test_the_privacy_page_tells_of_the_address_nginx_counts(client):
+    http = (DEPLOY / "nginx" / "survey-http.conf").read_text()
+    server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
+    assert "$binary_remote_addr" in http and "limit_req zone=" in server
+    assert "$remote_addr" not in http.split("log_format", 1)[1].split(";", 1)[0]  # never in the log line
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "counts how often each IP address starts the survey" in page
