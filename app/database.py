@@ -9,6 +9,9 @@ SQLite (the default, one machine):
   corrupt, but a power cut can lose the last commits. See the README for the measured cost.
 - busy_timeout: a writer waits for the lock instead of failing with "database is locked".
 - foreign_keys: SQLite leaves them off unless asked, per connection.
+- secure_delete: deleted rows are overwritten with zeros, not just marked free, so an exited or
+  expired draft's answers are gone from the file. Their older copies in the WAL are removed by
+  forget_deleted(), which checkpoints the log into the main file and truncates it.
 
 Connections stay open in SQLAlchemy's QueuePool (the default for a file database), so these
 pragmas run once per connection, not once per request.
@@ -27,6 +30,7 @@ from sqlalchemy.engine import Engine
 from app.extensions import db
 
 SYNCHRONOUS_LEVELS = {"OFF", "NORMAL", "FULL", "EXTRA"}
+CHECKPOINT_WAIT_MS = 250
 
 
 def init_app(app: Flask) -> None:
@@ -59,8 +63,35 @@ def _tune_sqlite(engine: Engine, config) -> None:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
+
+
+def forget_deleted() -> None:
+    """After deleting a draft: move the WAL into the main file and truncate it, on SQLite.
+
+    Each saved page of a draft appended a copy of its row to the WAL; secure_delete zeroes the row
+    in the database pages, and this removes the copies in the log. Run outside a transaction, after
+    the commit. A checkpoint that cannot finish at once (a long read elsewhere) leaves the log for
+    the next one; it never fails the request. On PostgreSQL, see the README (vacuum, WAL retention).
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        # Wait briefly for other readers and writers, never the full busy timeout of a write.
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cursor.close()
+    finally:
+        connection.close()
 
 
 def check_database() -> bool:

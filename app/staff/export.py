@@ -119,7 +119,7 @@ def response_batches(
         for response_id, question_id, value in connection.execute(
             select(Answer.response_id, Answer.question_id, Answer.value)
             .where(Answer.response_id.in_(ids))
-            .order_by(Answer.id)
+            .order_by(Answer.response_id, Answer.question_id, Answer.value)  # the key: no order of storing
         ).all():  # one fetch per batch is much quicker than a row at a time
             answers[response_id].setdefault(question_id, []).append(value)
         yield [(tuple(row), answers[row[0]]) for row in fixed]

@@ -12,6 +12,7 @@ from app.staff.chart import bar_chart
 from app.staff.codebook import codebook_chunks
 from app.staff.export import count_responses, export_chunks
 from app.staff.forms import BreakdownForm, ExportForm, SignInForm
+from app.survey.release import waiting_count
 
 
 def _threshold() -> int:
@@ -61,6 +62,7 @@ def dashboard():
     return render_template(
         "staff/dashboard.html",
         total=summaries.total_responses(),
+        waiting=waiting_count(),
         days=days,
         tables=tables,
         chart_for=_chart_for,

@@ -40,7 +40,8 @@ def test_cached_pages_are_the_pages_a_fresh_render_shows(make_app, language):
     seen_cached, seen_fresh = pages_seen(cached, language), pages_seen(fresh, language)
     assert seen_cached == seen_fresh
     assert seen_cached[0] == seen_cached[1]  # the second view of page 2 came from the cache
-    assert len(cached.extensions["page_cache"].entries) == 4
+    # Page 2 with ?lang= is page 2: the query string is not part of the key.
+    assert len(cached.extensions["page_cache"].entries) == 3
 
 
 def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
@@ -52,7 +53,7 @@ def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
         page = soup(respondent.client.get(question_url("safe_day")))
         assert page.select_one("input[name=safe_day_street][checked]")["value"] == answer
         token = page.select_one("input[name=csrf_token]")["value"]
-        assert token != "csrf-slot-7c1e0b5a9d"
+        assert not token.startswith("csrf-slot")
         saved = respondent.client.post(question_url("safe_day"), data={"csrf_token": token, **{
             q: FULL_ANSWERS[q] for q in ("safe_day_busy", "safe_day_park")}, "safe_day_street": answer})
         assert saved.status_code == 303

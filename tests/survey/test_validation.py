@@ -171,7 +171,7 @@ def test_an_unexpected_error_gives_a_clear_page(app, client, respondent, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(drafts, "save_answers", broken)
+    monkeypatch.setattr(drafts, "_update", broken)  # every save of answers goes through it
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = respondent.answer("safe_day")
     assert response.status_code == 500
