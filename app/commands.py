@@ -2,7 +2,7 @@
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 drafts_cli = AppGroup("drafts", help="Answers in progress.")
 
@@ -18,6 +18,7 @@ def purge_drafts():
 
 
 @click.command("release")
+@with_appcontext
 def release_responses():
     """Release the responses of every day that has ended (also done by the first request after midnight)."""
     from app.survey.release import release_ended_days, waiting_count

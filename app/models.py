@@ -44,20 +44,23 @@ class SentDraft(db.Model):
 
 
 class PendingResponse(db.Model):
-    """A response sent today, waiting for the day to end (app/survey/release.py).
+    """A piece of a response sent today, waiting for the day to end (app/survey/release.py).
 
-    It holds the answers and the day, nothing more; it is written in the same transaction that
-    deletes the draft, so it is as durable as a response.
+    It holds the answers (as JSON, in pieces) and the day, nothing more; it is written in the same
+    transaction that deletes the draft, so it is as durable as a response. Why pieces: a row too
+    long for its B-tree page goes to overflow pages (on PostgreSQL, to TOAST), which are added at
+    the end of the file in the order rows arrive; short rows lie only where their random key puts them.
     """
 
     __tablename__ = "pending_responses"
     __table_args__ = RANDOM_ORDER
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, never a response's id
+    part: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0, 1, ... within the response
     submitted_on: Mapped[date] = mapped_column(Date, index=True)
     language: Mapped[str] = mapped_column(String(16))
     questionnaire_version: Mapped[str] = mapped_column(String(32))
-    answers: Mapped[list] = mapped_column(JSON)  # [[question id, value], ...]
+    answers: Mapped[str] = mapped_column(Text)  # a piece of the JSON [[question id, value], ...]
 
 
 class Response(db.Model):

@@ -20,9 +20,10 @@ from sqlalchemy import delete, select, update
 
 from app.database import forget_deleted
 from app.extensions import db
-from app.models import Draft, PendingResponse, SentDraft
+from app.models import Draft, SentDraft
 from app.questionnaire.engine import answer_rows, prune
 from app.questionnaire.model import Questionnaire
+from app.survey import release
 from app.survey.state import today_london
 
 
@@ -148,15 +149,7 @@ def submit_draft(draft: LiveDraft, questionnaire: Questionnaire, language: str, 
     if claimed != 1:
         db.session.rollback()
         return False
-    db.session.add(
-        PendingResponse(
-            id=secrets.token_hex(16),
-            submitted_on=today,
-            language=language,
-            questionnaire_version=questionnaire.version,
-            answers=[list(row) for row in answer_rows(questionnaire, answers)],
-        )
-    )
+    release.hold(today, language, questionnaire.version, answer_rows(questionnaire, answers))
     # Kept through tomorrow, so the thank-you page still shows after midnight.
     db.session.add(SentDraft(id=_sent_key(draft.id), expires_on=today + timedelta(days=1)))
     db.session.commit()

@@ -11,6 +11,7 @@ that have ended; `flask --app wsgi responses release` does the same for operator
 releasing at once is safe: each claims rows by deleting them, so a row is released once.
 """
 
+import json
 import logging
 import random
 import secrets
@@ -29,6 +30,27 @@ from app.survey.state import now_london
 
 _shuffle = random.SystemRandom().shuffle
 log = logging.getLogger(__name__)
+# A held response is stored in pieces of JSON this long (ASCII: one byte a character), so every
+# row fits in its B-tree page: SQLite's limit for a WITHOUT ROWID row before overflow pages is
+# about 1,000 bytes with 4 KB pages; PostgreSQL moves values over about 2 KB to TOAST.
+PIECE_LENGTH = 600
+
+
+def hold(today: date, language: str, version: str, rows: list[tuple[str, str]]) -> None:
+    """Add a response to the holding table (in the caller's transaction), under a random id."""
+    held_id = secrets.token_hex(16)
+    text = json.dumps([list(row) for row in rows])  # ASCII: non-ASCII text is escaped
+    for part, start in enumerate(range(0, len(text), PIECE_LENGTH)):
+        db.session.add(
+            PendingResponse(
+                id=held_id,
+                part=part,
+                submitted_on=today,
+                language=language,
+                questionnaire_version=version,
+                answers=text[start : start + PIECE_LENGTH],
+            )
+        )
 
 
 def release_ended_days(today: date) -> int:
@@ -36,10 +58,12 @@ def release_ended_days(today: date) -> int:
 
     One transaction: either a day's responses all appear, or none do and they stay held.
     """
-    held = db.session.execute(
+    pieces = db.session.execute(
         delete(PendingResponse)
         .where(PendingResponse.submitted_on < today)
         .returning(
+            PendingResponse.id,
+            PendingResponse.part,
             PendingResponse.submitted_on,
             PendingResponse.language,
             PendingResponse.questionnaire_version,
@@ -47,24 +71,31 @@ def release_ended_days(today: date) -> int:
         )
         .execution_options(synchronize_session=False)
     ).all()
-    if not held:
+    if not pieces:
         db.session.rollback()
         return 0
-    _shuffle(held)
+    held: dict[str, list] = {}
+    for piece in pieces:
+        held.setdefault(piece.id, []).append(piece)
+    parts = list(held.values())
+    _shuffle(parts)
     responses, answers = [], []
-    for row in held:
+    for response_parts in parts:
+        response_parts.sort(key=lambda piece: piece.part)
+        first = response_parts[0]
         response_id = secrets.token_hex(16)
         responses.append(
             {
                 "id": response_id,
-                "submitted_on": row.submitted_on,
-                "language": row.language,
-                "questionnaire_version": row.questionnaire_version,
+                "submitted_on": first.submitted_on,
+                "language": first.language,
+                "questionnaire_version": first.questionnaire_version,
             }
         )
+        rows = json.loads("".join(piece.answers for piece in response_parts))
         answers.extend(
             {"response_id": response_id, "question_id": question_id, "value": value}
-            for question_id, value in row.answers
+            for question_id, value in rows
         )
     db.session.execute(insert(Response), responses)
     if answers:
@@ -76,7 +107,7 @@ def release_ended_days(today: date) -> int:
 
 def waiting_count() -> int:
     """How many responses are held, waiting for their day to end."""
-    return db.session.scalar(select(func.count()).select_from(PendingResponse)) or 0
+    return db.session.scalar(select(func.count(func.distinct(PendingResponse.id)))) or 0
 
 
 def _next_midnight(now: datetime) -> float:

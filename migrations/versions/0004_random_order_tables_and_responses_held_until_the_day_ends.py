@@ -6,13 +6,14 @@ Nothing in the respondents' tables may follow the order responses were sent:
   neither a hidden rowid nor the rows' place in the file follows insertion order;
 - existing responses and answers are copied into the new tables in random order (on PostgreSQL
   the heap keeps insertion order);
-- pending_responses holds today's responses until the day ends; sent_drafts replaces the
+- pending_responses holds today's responses (in short pieces) until the day ends; sent_drafts replaces the
   submitted draft rows, whose minute-precise expiry dated each response.
 
 Revision ID: c3d9a1f04e12
 Revises: 0003
 """
 import hashlib
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,11 +50,12 @@ def upgrade():
     op.create_index('ix_sent_drafts_expires_on', 'sent_drafts', ['expires_on'], unique=False)
     op.create_table('pending_responses',
     sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('part', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('submitted_on', sa.Date(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('questionnaire_version', sa.String(length=32), nullable=False),
-    sa.Column('answers', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
+    sa.Column('answers', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', 'part'),
     **RANDOM_ORDER,
     )
     op.create_index('ix_pending_responses_submitted_on', 'pending_responses', ['submitted_on'], unique=False)
@@ -141,14 +143,20 @@ def downgrade():
     connection.execute(sa.text(
         "INSERT INTO answers_old (response_id, question_id, value) SELECT response_id, question_id, value FROM answers"
     ))
-    pending = sa.table('pending_responses', sa.column('id'), sa.column('submitted_on'), sa.column('language'),
-                       sa.column('questionnaire_version'), sa.column('answers', sa.JSON()))
-    for row in connection.execute(sa.select(pending)):
+    held = {}
+    for row in connection.execute(sa.text(
+        "SELECT id, part, submitted_on, language, questionnaire_version, answers FROM pending_responses"
+    )):
+        held.setdefault(row.id, []).append(row)
+    for parts in held.values():
+        parts.sort(key=lambda part: part.part)
+        row = parts[0]
+        answers = json.loads("".join(part.answers for part in parts))
         connection.execute(sa.text(
             "INSERT INTO responses_old (id, submitted_on, language, questionnaire_version) "
             "VALUES (:id, :day, :language, :version)"
         ), {"id": row.id, "day": row.submitted_on, "language": row.language, "version": row.questionnaire_version})
-        rows = [{"id": row.id, "question_id": question_id, "value": value} for question_id, value in row.answers]
+        rows = [{"id": row.id, "question_id": question_id, "value": value} for question_id, value in answers]
         if rows:
             connection.execute(sa.text(
                 "INSERT INTO answers_old (response_id, question_id, value) VALUES (:id, :question_id, :value)"
