@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import LONDON
-from app.database import forget_deleted
+from app.database import compact_postgres, forget_deleted
 from app.extensions import db
 from app.models import Answer, PendingResponse, Response
 from app.survey.state import now_london
@@ -102,6 +102,9 @@ def release_ended_days(today: date) -> int:
         db.session.execute(insert(Answer), answers)
     db.session.commit()
     forget_deleted()  # the held rows' copies in SQLite's WAL were in the order they were sent
+    # PostgreSQL's heap keeps deleted rows until their space is reused: the held rows were in
+    # the order they were sent, and exited drafts held answers.
+    compact_postgres(("pending_responses", "drafts", "sent_drafts"))
     return len(held)
 
 
