@@ -25,6 +25,9 @@ class Draft(db.Model):
     __table_args__ = RANDOM_ORDER
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    # sha256 of the token it had before its last new token, until the next save: a double tap's
+    # second request still carries that one (app/survey/drafts.py).
+    previous_id: Mapped[str | None] = mapped_column(String(64), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 

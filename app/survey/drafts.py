@@ -5,6 +5,12 @@ the database cannot be used to take over anyone's session. A draft gets a new to
 first answer is saved and when "Start" continues it, so a cookie someone planted in another
 person's browser stops working before it can show their answers.
 
+A double tap sends its second request with the cookie the first one had (the browser drops the
+first response, new cookie and all). So the retired token still finds the draft until the next
+save with the new one; used, it moves the draft to yet another token, given to that request, and
+retires both others. Someone holding a planted cookie could only use that short window to take the
+draft over, which ends it for its owner (who then sees it gone), never to follow it unseen.
+
 Sending the answers deletes the draft: the response waits in the holding table until its day ends
 (app/survey/release.py), and only a hash of the token with a day's expiry remembers it was sent.
 A discarded draft (exit, expiry, sent) is wiped from the database files too (database.forget_deleted).
@@ -59,17 +65,25 @@ def start_draft(idle_minutes: int) -> str:
     return token
 
 
-def new_token(draft: "LiveDraft", idle_minutes: int, answers: dict | None = None) -> str:
+def new_token(draft: "LiveDraft", idle_minutes: int, answers: dict | None = None) -> str | None:
     """Move the draft to a new token (saving `answers` too, when given); returns the new token.
 
-    Whoever held the old token can no longer read or change the draft.
+    The old token finds the draft only until the next save (see above); one that was already an
+    alias is retired at once. None when another request moved the draft first.
     """
     token = secrets.token_urlsafe(32)
-    values = {"id": _key(token), "expires_at": _expiry(idle_minutes)}
+    values = {
+        "id": _key(token),
+        "previous_id": None if draft.moved else draft.id,
+        "expires_at": _expiry(idle_minutes),
+    }
     if answers is not None:
         values["answers"] = answers
-    _update(draft, **values)
-    return token
+    moved = db.session.execute(
+        update(Draft).where(Draft.id == draft.id).values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return token if moved else None
 
 
 @dataclass(frozen=True)
@@ -79,12 +93,13 @@ class LiveDraft:
     id: str
     answers: dict
     expires_at: datetime
+    moved: bool = False  # found by the token it had before its last new token
 
 
 # Every page view reads one draft, so the read goes straight to the database driver on a pooled
 # connection: under load SQLAlchemy's statement execution cost more CPU than the rest of a cached
 # question page (bench/pages). Placeholders differ by driver: "?" for SQLite, "%s" for psycopg.
-_READ_SQL = "SELECT answers, expires_at FROM drafts WHERE id = {}"
+_READ_SQL = "SELECT id, answers, expires_at FROM drafts WHERE {} = {}"
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -94,31 +109,37 @@ def find_draft(token: str | None) -> LiveDraft | None:
         return None
     key = _key(token)
     engine = db.engine
+    placeholder = _PLACEHOLDERS[engine.dialect.paramstyle]
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(_READ_SQL.format(_PLACEHOLDERS[engine.dialect.paramstyle]), (key,))
+        cursor.execute(_READ_SQL.format("id", placeholder), (key,))
         row = cursor.fetchone()
+        moved = row is None
+        if moved:  # rare: no draft, or a double tap's second request
+            cursor.execute(_READ_SQL.format("previous_id", placeholder), (key,))
+            row = cursor.fetchone()
         cursor.close()
     finally:
         connection.close()  # back to the pool, rolled back
     if row is None:
         return None
-    answers, expires_at = row
+    key, answers, expires_at = row
     # SQLite gives JSON and times back as text; psycopg gives a dict and a datetime.
     if isinstance(answers, str):
         answers = json.loads(answers)
     if isinstance(expires_at, str):
         expires_at = datetime.fromisoformat(expires_at)
-    draft = LiveDraft(key, answers or {}, _aware(expires_at))
+    draft = LiveDraft(key, answers or {}, _aware(expires_at), moved)
     if draft.expires_at <= _now():
-        discard_draft(token)
+        _discard(key)
         return None
     return draft
 
 
 def save_answers(draft: LiveDraft, answers: dict, idle_minutes: int) -> None:
-    _update(draft, answers=answers, expires_at=_expiry(idle_minutes))
+    # Saved with the current token: the one before it is retired.
+    _update(draft, answers=answers, previous_id=None, expires_at=_expiry(idle_minutes))
 
 
 def touch(draft: LiveDraft, idle_minutes: int) -> None:
@@ -167,13 +188,19 @@ def was_sent(token: str | None, today: date) -> bool:
 
 
 def discard_draft(token: str | None) -> None:
-    if token:
-        deleted = db.session.execute(
-            delete(Draft).where(Draft.id == _key(token)).execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
-        if deleted:
-            forget_deleted()
+    """Delete the draft of this token (or of the token before it)."""
+    draft = find_draft(token)
+    if draft is not None:
+        _discard(draft.id)
+
+
+def _discard(key: str) -> None:
+    deleted = db.session.execute(
+        delete(Draft).where(Draft.id == key).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if deleted:
+        forget_deleted()
 
 
 def purge_expired_drafts(today: date | None = None) -> int:

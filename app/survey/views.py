@@ -39,15 +39,30 @@ def check_survey_open():
         return render_template("survey/closed.html"), 200 if request.method == "GET" else 403
 
 
+def _new_token(draft, answers: dict | None = None) -> drafts.LiveDraft | None:
+    """Move the draft to a new token, kept in the session; returns the draft as it now is."""
+    token = drafts.new_token(draft, _idle(), answers)
+    if token is None:  # a request racing this one (the other half of a double tap) moved it first
+        draft = drafts.find_draft(session.get(DRAFT_KEY))
+        token = drafts.new_token(draft, _idle(), answers) if draft else None
+    if token is None:
+        return None
+    session[DRAFT_KEY] = token
+    return drafts.find_draft(token)
+
+
 def _draft_or_page():
     """The live draft, or the page to show instead: expired, already sent, or not started."""
     token = session.get(DRAFT_KEY)
     draft = drafts.find_draft(token)
+    if draft is not None and draft.moved:  # the token before the current one: a double tap
+        draft = _new_token(draft)
     if draft is None:
         if drafts.was_sent(token, today_london()):
             return None, redirect(url_for("survey.done"))
         if token:
-            session.pop(DRAFT_KEY, None)
+            # The session keeps its token: this may be the late half of a double tap whose
+            # other half gave the browser a new one, which must not be overwritten.
             return None, (render_template("survey/expired.html"), 200)
         return None, redirect(url_for("survey.start"))
     return draft, None
@@ -67,7 +82,10 @@ def begin():
         session[DRAFT_KEY] = drafts.start_draft(_idle())
         return redirect(_question_url(Q.pages[0]), 303)
     # Continuing: under a new token, so a cookie someone else planted here no longer reaches it.
-    session[DRAFT_KEY] = drafts.new_token(draft, _idle())
+    draft = _new_token(draft)
+    if draft is None:
+        session[DRAFT_KEY] = drafts.start_draft(_idle())
+        return redirect(_question_url(Q.pages[0]), 303)
     return redirect(_resume_url(draft.answers), 303)
 
 
@@ -91,7 +109,7 @@ def question(number: int):
             first = not answers
             answers = engine.record_page(Q, answers, page, given_answers(page, form))
             if first:  # a new token with the first answer: whoever held the old one cannot follow
-                session[DRAFT_KEY] = drafts.new_token(draft, _idle(), answers)
+                _new_token(draft, answers)
             else:
                 drafts.save_answers(draft, answers, _idle())
             following = engine.place(Q, page, answers).next  # branching may have changed with the answers

@@ -36,6 +36,7 @@ def _sent_key(draft_key: str) -> str:
 def upgrade():
     op.create_table('drafts_new',
     sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('previous_id', sa.String(length=64), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -103,6 +104,7 @@ def upgrade():
     op.rename_table('responses_new', 'responses')
     op.rename_table('answers_new', 'answers')
     op.create_index('ix_drafts_expires_at', 'drafts', ['expires_at'], unique=False)
+    op.create_index('ix_drafts_previous_id', 'drafts', ['previous_id'], unique=False)
     op.create_index('ix_responses_submitted_on', 'responses', ['submitted_on'], unique=False)
     op.create_index('ix_answers_question_value', 'answers', ['question_id', 'value'], unique=False)
     op.create_index('ix_answers_question_response', 'answers', ['question_id', 'response_id'], unique=False)

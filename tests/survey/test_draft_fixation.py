@@ -32,6 +32,7 @@ def test_a_planted_empty_draft_gets_a_new_token_with_the_first_answer(app):
     planter, victim = planted(app, answered_pages=0)
     # The victim never presses Start: they open a question page directly with the planted cookie.
     assert victim.answer("safe_day", {**FULL_ANSWERS, "safe_day_street": "very_unsafe"}).status_code == 303
+    assert victim.answer("safe_dark").status_code == 303
     page = soup(planter.client.get(question_url("safe_day")))
     assert not page.select("input[name=safe_day_street][checked]")
     assert "Your answers were deleted" in page.get_text(" ")
@@ -53,3 +54,46 @@ def test_the_token_changes_on_the_first_answer_and_not_on_every_page(app):
     respondent.answer("experiences")
     with respondent.client.session_transaction() as session:
         assert session["draft"] == after_second  # later pages keep it: a double tap still finds the draft
+
+
+def test_using_the_old_token_in_the_moment_after_ends_the_draft_for_its_owner_and_shows_it(app):
+    """The retired token works until the next save (for double taps). A planter who uses it then
+    takes the draft over, which the owner sees at once: they cannot be followed unseen."""
+    planter, victim = planted(app, answered_pages=0)
+    victim.answer("safe_day", {**FULL_ANSWERS, "safe_day_street": "very_unsafe"})
+    assert planter.client.get(question_url("safe_dark")).status_code == 200  # taken over
+    assert "Your answers were deleted" in soup(victim.client.get(question_url("safe_dark"))).get_text(" ")
+
+
+def test_a_double_tap_on_the_first_answer_keeps_the_answer(app):
+    """The second request of a double tap carries the cookie the first one had; the browser keeps
+    only the second response."""
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    before = respondent.client.get_cookie("session").value
+    assert respondent.answer("safe_day", {**FULL_ANSWERS, "safe_day_street": "very_unsafe"}).status_code == 303
+    twin = app.test_client()  # the browser as it was when the second tap left
+    twin.set_cookie("session", before)
+    again = twin.post(question_url("safe_day"), data={"csrf_token": respondent.token, **{
+        q: {**FULL_ANSWERS, "safe_day_street": "very_unsafe"}[q] for q in ("safe_day_street", "safe_day_busy", "safe_day_park")}})
+    assert again.status_code == 303 and again.headers["Location"] == question_url("safe_dark")
+    page = soup(twin.get(question_url("safe_day")))
+    assert page.select_one("input[name=safe_day_street][checked]")["value"] == "very_unsafe"
+    twin_respondent = Respondent(twin)
+    twin_respondent.token = respondent.token
+    assert twin_respondent.answer("safe_dark").status_code == 303
+    assert twin_respondent.complete().headers["Location"] == "/check"
+
+
+def test_a_double_tap_on_continue_keeps_the_answers(app):
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.answer("safe_day")
+    respondent.answer("safe_dark")
+    before = respondent.client.get_cookie("session").value
+    assert respondent.start().headers["Location"] == question_url("experiences")
+    twin = app.test_client()
+    twin.set_cookie("session", before)
+    again = twin.post("/start", data={"csrf_token": respondent.token})
+    assert again.headers["Location"] == question_url("experiences")  # not a new, empty draft
+    assert twin.get(question_url("safe_dark")).status_code == 200
