@@ -55,7 +55,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _hide_addresses_from_dev_server_log()
 
     from app.survey import bp as survey_bp
+    from app.survey import release
 
+    release.init_app(app)  # before any blueprint's hooks: the first request after midnight releases
     app.register_blueprint(survey_bp)
     from app.staff import bp as staff_bp
 
@@ -145,8 +147,8 @@ def _register_error_pages(app: Flask) -> None:
         # The draft is untouched: the page explains and offers a way back to the same question.
         if request.content_length and not request.form and not request.files:
             # A body that is no form at all (not UTF-8, broken multipart) is not a cookie problem.
-            return render_template("errors/error.html", error=error, back=request.path), 400
-        return render_template("errors/error.html", error=error, csrf=True, back=request.path), 400
+            return render_template("errors/error.html", error=error, back=i18n.this_page_path()), 400
+        return render_template("errors/error.html", error=error, csrf=True, back=i18n.this_page_path()), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error):

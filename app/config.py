@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+HOST_PREFIX = "__Host-"
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 # The languages a respondent can choose. Adding one: `pybabel init -l xx`, translate, compile, add a line here.
@@ -104,6 +105,12 @@ def finalise(config: dict) -> None:
         if config.get("ENV_NAME") == "production":
             raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
         config["SECRET_KEY"] = "development-only-secret-key"
+    if config.get("SESSION_COOKIE_SECURE"):
+        # Over HTTPS the cookies are "__Host-" cookies: browsers accept them only from this host,
+        # over HTTPS, for the whole site, so another subdomain or a plain-HTTP page cannot plant one.
+        for name in ("SESSION_COOKIE_NAME", "LANGUAGE_COOKIE"):
+            if not config[name].startswith(HOST_PREFIX):
+                config[name] = HOST_PREFIX + config[name]
     opens, closes = config.get("SURVEY_OPENS"), config.get("SURVEY_CLOSES")
     if opens and closes and opens >= closes:
         raise RuntimeError("SURVEY_OPENS must be before SURVEY_CLOSES.")

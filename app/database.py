@@ -9,6 +9,9 @@ SQLite (the default, one machine):
   corrupt, but a power cut can lose the last commits. See the README for the measured cost.
 - busy_timeout: a writer waits for the lock instead of failing with "database is locked".
 - foreign_keys: SQLite leaves them off unless asked, per connection.
+- secure_delete: deleted rows are overwritten with zeros, not just marked free, so an exited or
+  expired draft's answers are gone from the file. Their older copies in the WAL are removed by
+  forget_deleted(), which checkpoints the log into the main file and truncates it.
 
 Connections stay open in SQLAlchemy's QueuePool (the default for a file database), so these
 pragmas run once per connection, not once per request.
@@ -20,6 +23,8 @@ snapshot to a write (the case that fails at once with SQLITE_BUSY whatever the b
 `bench/respondents` measures this under load: no "database is locked".
 """
 
+import logging
+
 from flask import Flask
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
@@ -27,6 +32,7 @@ from sqlalchemy.engine import Engine
 from app.extensions import db
 
 SYNCHRONOUS_LEVELS = {"OFF", "NORMAL", "FULL", "EXTRA"}
+CHECKPOINT_WAIT_MS = 250
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +69,7 @@ def _tune_sqlite(engine: Engine, config) -> None:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
 
@@ -83,6 +90,50 @@ def unavailable_errors(app: Flask) -> tuple[type[BaseException], ...]:
         driver.OperationalError,
         driver.InterfaceError,
     )
+
+
+def forget_deleted() -> None:
+    """After deleting a draft: move the WAL into the main file and truncate it, on SQLite.
+
+    Each saved page of a draft appended a copy of its row to the WAL; secure_delete zeroes the row
+    in the database pages, and this removes the copies in the log. Run outside a transaction, after
+    the commit. A checkpoint that cannot finish at once (a long read elsewhere) leaves the log for
+    the next one; it never fails the request. On PostgreSQL, see the README (vacuum, WAL retention).
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        # Wait briefly for other readers and writers, never the full busy timeout of a write.
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cursor.close()
+    finally:
+        connection.close()
+
+
+def compact_postgres(tables: tuple[str, ...]) -> None:
+    """On PostgreSQL: rewrite these tables into new files (VACUUM FULL), so deleted rows' bytes leave them.
+
+    PostgreSQL has no secure_delete: a deleted row stays in its page, readable with pageinspect,
+    until the space is reused; plain VACUUM only marks it free. Run once a day, after the release,
+    on small tables (drafts, the held responses), it takes their lock for milliseconds. A failure
+    (not the tables' owner, say) is logged and changes nothing else.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"VACUUM FULL {', '.join(tables)}"))
+    except Exception:  # housekeeping: never fail the request or command that triggered it
+        logging.getLogger(__name__).warning("VACUUM FULL of %s failed.", ", ".join(tables))
 
 
 def check_database() -> bool:

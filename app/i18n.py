@@ -15,7 +15,9 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 LANGUAGE_PARAM = "lang"
-COOKIE_MAX_AGE = 60 * 60 * 24 * 90  # 90 days
+# The query parameters a language link keeps: the ones that change what a page shows. Anything else
+# in the address is dropped, so it never reaches a page (or the cache of rendered pages).
+KEPT_PARAMS = {"change": "1"}
 
 
 def supported(code: str | None) -> str | None:
@@ -60,13 +62,15 @@ def _locale(code: str) -> Locale:
 
 
 def remember_language(response):
-    """Keep a language picked with ?lang= for the following pages (HttpOnly, SameSite=Lax, Secure in production)."""
+    """Keep a language picked with ?lang= for the following pages (HttpOnly, SameSite=Lax, Secure in production).
+
+    A session cookie: it ends when the browser closes, so a shared phone keeps no trace of the visit.
+    """
     chosen = g.pop("remember_language", None)
     if chosen and request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) != chosen:
         response.set_cookie(
             current_app.config["LANGUAGE_COOKIE"],
             chosen,
-            max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
@@ -79,17 +83,26 @@ def text_direction() -> str:
 
 
 def language_url(code: str) -> str:
-    """The current page in another language.
+    """The current page in another language, always a path on this site.
 
-    A plain GET of the same address, so a question page shows the answers already saved in the draft.
-    A page reached by a POST-only address (such as an error after "Start now") links to the start page.
+    A plain GET of the same page, so a question page shows the answers already saved in the draft.
+    The address is rebuilt from the route that matched, never copied from the request: a request
+    path such as "/\\evil.example/" or "//evil.example/" would otherwise become a link to another
+    site. An address no route matched, or a POST-only one (such as an error after "Start now"),
+    links to the start page.
     """
     rule = request.url_rule
-    if rule is not None and "GET" not in (rule.methods or ()):
+    if rule is None or request.endpoint is None or "GET" not in (rule.methods or ()):
         return f"{url_for('survey.start')}?{urlencode({LANGUAGE_PARAM: code})}"
-    args = request.args.to_dict()
-    args[LANGUAGE_PARAM] = code
-    return f"{request.path}?{urlencode(args)}"
+    kept = {name: value for name, value in KEPT_PARAMS.items() if request.args.get(name) == value}
+    return url_for(request.endpoint, **(request.view_args or {}), **kept, **{LANGUAGE_PARAM: code})
+
+
+def this_page_path() -> str | None:
+    """The path of the page being served, rebuilt from its route (never the raw request path), or None."""
+    if request.url_rule is None or request.endpoint is None:
+        return None
+    return url_for(request.endpoint, **(request.view_args or {}))
 
 
 def format_day(day) -> str:

@@ -9,25 +9,68 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 
 
+# On SQLite every table of respondents' data is WITHOUT ROWID, keyed by a random value: a plain table's
+# hidden rowid counts up in insertion order, and its rows lie in the file in that order. Keyed by a
+# random value, neither the rows' keys nor their place in the file follows the order they came in.
+RANDOM_ORDER = {"sqlite_with_rowid": False}
+
+
 class Draft(db.Model):
     """Answers in progress, keyed by a hash of the random token in the respondent's session cookie.
 
-    Nothing about the person or device is kept. A submitted draft keeps no answers and no link to
-    its response; it stays only so a repeated submit can be recognised, until it expires.
+    Nothing about the person or device is kept. Sending the answers deletes the draft (see SentDraft).
     """
 
     __tablename__ = "drafts"
+    __table_args__ = RANDOM_ORDER
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    # sha256 of the token it had before its last new token, until the next save: a double tap's
+    # second request still carries that one (app/survey/drafts.py).
+    previous_id: Mapped[str | None] = mapped_column(String(64), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    submitted: Mapped[bool] = mapped_column(default=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class SentDraft(db.Model):
+    """That the draft of a cookie token was sent: a repeated submit or a reload of the thank-you page is
+    recognised without keeping the draft, whose expiry would date the response to the minute.
+
+    The key is a hash of the token (not the draft's key), and the expiry is a day.
+    """
+
+    __tablename__ = "sent_drafts"
+    __table_args__ = RANDOM_ORDER
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class PendingResponse(db.Model):
+    """A piece of a response sent today, waiting for the day to end (app/survey/release.py).
+
+    It holds the answers (as JSON, in pieces) and the day, nothing more; it is written in the same
+    transaction that deletes the draft, so it is as durable as a response. Why pieces: a row too
+    long for its B-tree page goes to overflow pages (on PostgreSQL, to TOAST), which are added at
+    the end of the file in the order rows arrive; short rows lie only where their random key puts them.
+    """
+
+    __tablename__ = "pending_responses"
+    __table_args__ = RANDOM_ORDER
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, never a response's id
+    part: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0, 1, ... within the response
+    submitted_on: Mapped[date] = mapped_column(Date, index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    questionnaire_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[str] = mapped_column(Text)  # a piece of the JSON [[question id, value], ...]
+
+
 class Response(db.Model):
-    """A submitted questionnaire. The id is random so rows carry no order within a day."""
+    """A released response. The id is random and given at release, so rows carry no order within a day."""
 
     __tablename__ = "responses"
+    __table_args__ = RANDOM_ORDER
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     submitted_on: Mapped[date] = mapped_column(Date, index=True)  # a day, never a time
@@ -39,21 +82,23 @@ class Response(db.Model):
 
 
 class Answer(db.Model):
-    """One answer: an option code (one row per chosen option of a multiple choice) or free text."""
+    """One answer: an option code (one row per chosen option of a multiple choice) or free text.
+
+    No id of its own: a counter would number the answers in the order they were stored. The key is
+    the response's random id, the question and the value, so a response's answers sit together.
+    """
 
     __tablename__ = "answers"
     __table_args__ = (
         Index("ix_answers_question_value", "question_id", "value"),
         # Staff summaries: who answered a question, and breakdowns joining two questions' answers.
         Index("ix_answers_question_response", "question_id", "response_id"),
+        RANDOM_ORDER,
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), index=True
-    )
-    question_id: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str] = mapped_column(Text)
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
     response: Mapped[Response] = relationship(back_populates="answers")
 
 

@@ -333,10 +333,25 @@ async def respondent(port: int, stats: Stats, stop_at: float, think: float, seed
 
 
 def stored_markers(database_url: str) -> tuple[int, set[str]]:
-    """(responses in the database, markers found in their free-text answers)."""
+    """(responses in the database, markers found in their free-text answers).
+
+    Responses sent today are held until the day ends; they are released first, as the first
+    request after midnight would.
+    """
+    from datetime import timedelta
+
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
+    from app import create_app
+    from app.extensions import db
+    from app.survey.release import release_ended_days
+    from app.survey.state import today_london
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        release_ended_days(today_london() + timedelta(days=1))
+        db.engine.dispose()
     engine = create_engine(database_url, poolclass=NullPool)
     with engine.connect() as connection:
         count = connection.execute(text("SELECT count(*) FROM responses")).scalar_one()

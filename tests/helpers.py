@@ -99,3 +99,17 @@ def stored_values(app) -> list[str]:
                 values.extend(str(value) for value in row)
         db.session.remove()
     return values
+
+
+def release_today(app) -> int:
+    """Release the responses held for today, as the first request after midnight would tomorrow."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.survey.release import release_ended_days
+    from app.survey.state import today_london
+
+    with app.app_context():
+        released = release_ended_days(today_london() + timedelta(days=1))
+        db.session.remove()
+    return released

@@ -17,7 +17,7 @@ from app.i18n import select_locale
 from app.models import Answer, Response
 from app.questionnaire import QUESTIONNAIRE
 from app.questionnaire.engine import place
-from tests.helpers import FULL_ANSWERS, Respondent, question_url, soup
+from tests.helpers import FULL_ANSWERS, Respondent, question_url, release_today, soup
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 ALL = sorted(LANGUAGES)
@@ -130,6 +130,7 @@ def walk(client, respondent: Respondent, code: str) -> list[str]:
 def test_whole_survey_in_each_language(app, client, respondent, code):
     seen = walk(client, respondent, code)
     assert len([url for url in seen if url.startswith("/question/")]) == len(QUESTIONNAIRE.pages)
+    release_today(app)
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
         assert response.language == code
@@ -268,7 +269,53 @@ def test_query_parameter_sets_an_httponly_lax_cookie(client):
 
 def test_cookie_is_secure_in_production(make_app):
     client = make_app(SESSION_COOKIE_SECURE=True).test_client()
-    assert "Secure" in client.get("/?lang=ur").headers["Set-Cookie"]
+    cookie = client.get("/?lang=ur").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-lang=ur;") and "Secure" in cookie and "Domain" not in cookie
+
+
+def test_the_language_cookie_ends_with_the_browser_session(client):
+    """A cookie kept for months would be a trace of the visit on a shared phone."""
+    cookie = client.get("/?lang=pl").headers["Set-Cookie"]
+    assert cookie.startswith("lang=pl;")
+    assert "Expires" not in cookie and "Max-Age" not in cookie
+
+
+def browser_target(href: str, base: str = "https://survey.example/question/1") -> str:
+    """The host a browser would open for a link: it drops tabs and newlines and reads "\\" as "/"."""
+    from urllib.parse import urljoin, urlsplit
+
+    cleaned = re.sub(r"[\t\n\r]", "", href).replace("\\", "/")
+    return urlsplit(urljoin(base, cleaned)).netloc
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/%5Cevil.example/", "/%5C%5Cevil.example/", "//evil.example/", "/%2F%2Fevil.example/", "/%09/evil.example/",
+     "/%5C%09evil.example/", "///evil.example/x", "/%0A/evil.example/", "/.%5Cevil.example", "/help/%5Cevil.example"],
+)
+def test_links_on_an_unknown_address_stay_on_this_site(client, path):
+    from urllib.parse import unquote
+
+    # Straight into the WSGI environ, as a server passes it on (the test client would read "//x" as a host).
+    response = client.get("/", environ_overrides={"PATH_INFO": unquote(path)})
+    assert response.status_code in (404, 308)
+    page = soup(response)
+    for link in page.select("a[href]"):
+        href = link["href"]
+        assert "evil.example" not in href, href
+        if not href.startswith("https://"):  # the quick exit and help contacts are absolute on purpose
+            assert browser_target(href) == "survey.example", href
+
+
+def test_language_links_keep_only_what_changes_the_page(client):
+    from tests.helpers import Respondent
+
+    Respondent(client).start()
+    page = soup(client.get("/question/1?change=1&utm_source=x&next=//evil.example"))
+    links = [link["href"] for link in page.select("nav.languages a")]
+    assert links and all(href.startswith("/question/1?change=1&lang=") for href in links)
+    page = soup(client.get("/question/1?change=2"))
+    assert all(link["href"].startswith("/question/1?lang=") for link in page.select("nav.languages a"))
 
 
 def test_choice_order_query_then_cookie_then_accept_language_then_english(client):
@@ -369,6 +416,7 @@ def test_urdu_and_english_answers_store_identical_rows(app, make_app):
         respondent = Respondent(app.test_client())
         respondent.complete(language=code)
         assert respondent.submit().headers["Location"] == "/done"
+    release_today(app)
     with app.app_context():
         for response in db.session.scalars(select(Response)):
             answers = db.session.scalars(select(Answer).where(Answer.response_id == response.id))

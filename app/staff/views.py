@@ -14,6 +14,7 @@ from app.staff.exports.codebook import codebook_chunks
 from app.staff.exports.csv import export_chunks
 from app.staff.exports.rows import count_responses
 from app.staff.forms import BreakdownForm, ExportForm, GroupForm, SignInForm
+from app.survey.release import waiting_count
 
 
 def _threshold() -> int:
@@ -63,7 +64,12 @@ def dashboard():
     valid = form.validate()
     figures = pages.dashboard(QUESTIONNAIRE, pages.parse_group(form.group.data) if valid else None, _threshold())
     return render_template(
-        "staff/dashboard.html", form=form, chart_for=_chart_for, threshold=_threshold(), **figures
+        "staff/dashboard.html",
+        form=form,
+        waiting=waiting_count(),
+        chart_for=_chart_for,
+        threshold=_threshold(),
+        **figures,
     ), 200 if valid else 400
 
 

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from flask import Flask, current_app, render_template, request, session
 from werkzeug.exceptions import BadRequest, TooManyRequests
 
+from app import i18n
 from app.survey.views import DRAFT_KEY
 
 HONEYPOT_FIELD = "website"
@@ -72,12 +73,12 @@ def check_post():
     if request.method != "POST":
         return None
     if request.form.get(HONEYPOT_FIELD):
-        return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=request.path), 400
+        return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=i18n.this_page_path()), 400
     brakes: FloodBrakes = current_app.extensions["flood_brakes"]
     token = session.get(DRAFT_KEY)
     wait = brakes.post_for_draft(token) if token else 0.0
     if wait:
-        page = render_template("errors/error.html", error=TooManyRequests(), back=request.path)
+        page = render_template("errors/error.html", error=TooManyRequests(), back=i18n.this_page_path())
         return page, 429, {"Retry-After": str(max(1, round(wait)))}
     return None
 

@@ -14,6 +14,7 @@ The cache is a bounded LRU, shared by a worker's threads; PAGE_CACHE_SIZE=0 turn
 with it the reuse of signed CSRF tokens (signed_csrf_token below).
 """
 
+import secrets
 from collections.abc import Callable, Hashable
 
 from flask import current_app, session
@@ -21,9 +22,9 @@ from flask_wtf.csrf import generate_csrf
 
 from app.lru import LRU
 
-# Stands in for the CSRF token while rendering. Only option codes and our own text surround it in a
-# cached page, so it cannot occur there by accident.
-CSRF_SLOT = "csrf-slot-7c1e0b5a9d"
+# Stands in for the CSRF token while rendering: random for each process, so no request can know it
+# and put it anywhere on a page (a link, a value) where the token would then be written instead.
+CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 SIGNED_TOKENS_KEPT = 10_000  # sessions seen lately; about 3 MB
 
 
@@ -35,11 +36,12 @@ def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
     pages: LRU | None = current_app.extensions.get("page_cache")
     if key is None or pages is None:
         return render_page()
-    html = pages.get(key)
-    if html is None:
-        html = render_page(csrf_token=lambda: CSRF_SLOT)
-        pages.put(key, html)
-    return html.replace(CSRF_SLOT, signed_csrf_token(), 1)
+    parts = pages.get(key)
+    if parts is None:
+        # Kept split at the slot, so the token goes where the form put it and nowhere else.
+        parts = tuple(render_page(csrf_token=lambda: CSRF_SLOT).split(CSRF_SLOT))
+        pages.put(key, parts)
+    return signed_csrf_token().join(parts)
 
 
 def signed_csrf_token() -> str:

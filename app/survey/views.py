@@ -40,31 +40,51 @@ def check_survey_open():
         return render_template("survey/closed.html"), 200 if request.method == "GET" else 403
 
 
+def _new_token(draft, answers: dict | None = None) -> drafts.LiveDraft | None:
+    """Move the draft to a new token, kept in the session; returns the draft as it now is."""
+    token = drafts.new_token(draft, _idle(), answers)
+    if token is None:  # a request racing this one (the other half of a double tap) moved it first
+        draft = drafts.find_draft(session.get(DRAFT_KEY))
+        token = drafts.new_token(draft, _idle(), answers) if draft else None
+    if token is None:
+        return None
+    session[DRAFT_KEY] = token
+    return drafts.find_draft(token)
+
+
 def _draft_or_page():
     """The live draft, or the page to show instead: expired, already sent, or not started."""
     token = session.get(DRAFT_KEY)
     draft = drafts.find_draft(token)
+    if draft is not None and draft.moved:  # the token before the current one: a double tap
+        draft = _new_token(draft)
     if draft is None:
+        if drafts.was_sent(token, today_london()):
+            return None, redirect(url_for("survey.done"))
         if token:
-            session.pop(DRAFT_KEY, None)
+            # The session keeps its token: this may be the late half of a double tap whose
+            # other half gave the browser a new one, which must not be overwritten.
             return None, (render_template("survey/expired.html"), 200)
         return None, redirect(url_for("survey.start"))
-    if draft.submitted:
-        return None, redirect(url_for("survey.done"))
     return draft, None
 
 
 @bp.get("/")
 def start():
     draft = drafts.find_draft(session.get(DRAFT_KEY))
-    resuming = draft is not None and not draft.submitted and bool(draft.answers)
+    resuming = draft is not None and bool(draft.answers)
     return render_template("survey/start.html", questionnaire=Q, resuming=resuming)
 
 
 @bp.post("/start")
 def begin():
     draft = drafts.find_draft(session.get(DRAFT_KEY))
-    if draft is None or draft.submitted:
+    if draft is None:
+        session[DRAFT_KEY] = drafts.start_draft(_idle())
+        return redirect(_question_url(Q.pages[0]), 303)
+    # Continuing: under a new token, so a cookie someone else planted here no longer reaches it.
+    draft = _new_token(draft)
+    if draft is None:
         session[DRAFT_KEY] = drafts.start_draft(_idle())
         return redirect(_question_url(Q.pages[0]), 303)
     return redirect(_resume_url(draft.answers), 303)
@@ -87,8 +107,12 @@ def question(number: int):
     if request.method == "POST":
         form = form_class(page)()
         if form.validate_on_submit():
+            first = not answers
             answers = engine.record_page(Q, answers, page, given_answers(page, form))
-            drafts.save_answers(draft, answers, _idle())
+            if first:  # a new token with the first answer: whoever held the old one cannot follow
+                _new_token(draft, answers)
+            else:
+                drafts.save_answers(draft, answers, _idle())
             following = engine.place(Q, page, answers).next  # branching may have changed with the answers
             if change or following is None:
                 return redirect(_resume_url(answers), 303)
@@ -111,11 +135,13 @@ def question(number: int):
             **slots,
         )
 
-    # The key is everything the page shows but the CSRF token: the address (with ?change=1 the
-    # back link goes to the check page), the page's place and the choices shown. A page with errors
-    # (a POST, so form is set) or with typed text is never cached.
+    # The key is everything the page shows but the CSRF token: the page, whether it is a change
+    # from the check page (the back link goes there), its place and the choices shown. Nothing
+    # else from the address: other query parameters change nothing on the page (language links
+    # keep only known ones), so they must not make new entries. A page with errors (a POST, so
+    # form is set) or with typed text is never cached.
     choices = None if form is not None else _shown_choices(page, answers)
-    key = (str(get_locale()), request.full_path, here, choices) if choices is not None else None
+    key = (str(get_locale()), number, change, here, choices) if choices is not None else None
     return page_cache.render(key, render_page)
 
 
@@ -155,8 +181,7 @@ def check():
 
 @bp.get("/done")
 def done():
-    draft = drafts.find_draft(session.get(DRAFT_KEY))
-    if draft is None or not draft.submitted:
+    if not drafts.was_sent(session.get(DRAFT_KEY), today_london()):
         return redirect(url_for("survey.start"))
     return render_template("survey/done.html", contacts=CONTACTS)
 
@@ -172,7 +197,14 @@ def exit():
     session.clear()
     response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
-    response.delete_cookie(current_app.config["LANGUAGE_COOKIE"])  # for browsers without Clear-Site-Data
+    # For browsers without Clear-Site-Data. Secure as it was set: browsers ignore a "__Host-" cookie's
+    # removal without it.
+    response.delete_cookie(
+        current_app.config["LANGUAGE_COOKIE"],
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
     return response
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.staff import auth
-from tests.helpers import Respondent, soup
+from tests.helpers import Respondent, release_today, soup
 
 USERNAME = "analyst"
 PASSWORD = "correct horse battery"
@@ -37,13 +37,15 @@ def staff(client, staff_user):
 
 @pytest.fixture
 def submit_response(app):
-    """Send one response through the public survey in a fresh browser; returns nothing."""
+    """Send one response through the public survey in a fresh browser, and release it (as the
+    first request after midnight would); returns nothing."""
 
     def submit(answers=None, language=None):
         respondent = Respondent(app.test_client())
         last = respondent.complete(answers, language=language)
         assert last.headers["Location"] == "/check"
         assert respondent.submit().headers["Location"] == "/done"
+        release_today(app)
 
     return submit
 

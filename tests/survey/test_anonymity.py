@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from app.extensions import db
 from app.questionnaire.default import VERSION
-from tests.helpers import stored_values
+from tests.helpers import release_today, stored_values
 
 IP = "203.0.113.77"
 AGENT = "Mozilla/5.0 (Linux; Android 9; TattleTale-Phone-7731)"
@@ -24,6 +24,7 @@ def test_nothing_about_the_device_is_stored_or_logged(app, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     respondent.complete()
     respondent.submit()
+    release_today(app)
 
     values = stored_values(app)  # SQLite or PostgreSQL alike
     joined = "\n".join(values)

@@ -7,10 +7,12 @@ from app.extensions import db
 from app.models import Answer, Draft, Response
 from app.questionnaire import QUESTIONNAIRE as Q
 from app.questionnaire.default import VERSION
-from tests.helpers import FULL_ANSWERS, question_url, soup
+from tests.helpers import FULL_ANSWERS, question_url, release_today, soup
 
 
 def stored(app):
+    """The responses and answers once today's responses are released (as after midnight)."""
+    release_today(app)
     with app.app_context():
         responses = db.session.scalars(select(Response)).all()
         rows = sorted((a.question_id, a.value) for a in db.session.scalars(select(Answer)))
@@ -188,13 +190,20 @@ def test_start_again_resumes_a_draft_in_progress(client, respondent):
 
 
 def test_response_cannot_be_linked_to_its_draft(app, respondent):
+    """Sending deletes the draft: its minute-precise expiry would date the response. Only a hash
+    and a day remember it was sent, and the held response's id is not the one it is released under."""
+    from app.models import PendingResponse, SentDraft
+
     respondent.complete()
     respondent.submit()
     with app.app_context():
-        draft = db.session.scalars(select(Draft)).one()
-        response = db.session.scalars(select(Response)).one()
-        assert draft.submitted and draft.answers == {}
-        assert response.id not in draft.id and draft.id not in response.id
+        assert db.session.scalars(select(Draft)).all() == []
+        sent = db.session.scalars(select(SentDraft)).one()
+        held_id = db.session.scalars(select(PendingResponse.id).distinct()).one()
+    responses, _ = stored(app)
+    assert len(responses) == 1
+    assert responses[0].id != held_id
+    assert len({sent.id, held_id, responses[0].id}) == 3
 
 
 @pytest.mark.parametrize("path", ["/help", "/privacy", "/leaving-quickly"])

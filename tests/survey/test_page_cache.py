@@ -9,6 +9,7 @@ import re
 import pytest
 
 from app.config import LANGUAGES
+from app.survey import page_cache
 from tests.helpers import FULL_ANSWERS, Respondent, question_url, soup
 
 TOKEN = re.compile(r'name="csrf_token" value="[^"]+"')
@@ -40,7 +41,8 @@ def test_cached_pages_are_the_pages_a_fresh_render_shows(make_app, language):
     seen_cached, seen_fresh = pages_seen(cached, language), pages_seen(fresh, language)
     assert seen_cached == seen_fresh
     assert seen_cached[0] == seen_cached[1]  # the second view of page 2 came from the cache
-    assert len(cached.extensions["page_cache"].entries) == 4
+    # Page 2 with ?lang= is page 2: the query string is not part of the key.
+    assert len(cached.extensions["page_cache"].entries) == 3
 
 
 def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
@@ -52,7 +54,7 @@ def test_each_respondent_gets_their_own_answers_and_a_token_that_works(app):
         page = soup(respondent.client.get(question_url("safe_day")))
         assert page.select_one("input[name=safe_day_street][checked]")["value"] == answer
         token = page.select_one("input[name=csrf_token]")["value"]
-        assert token != "csrf-slot-7c1e0b5a9d"
+        assert not token.startswith("csrf-slot")
         saved = respondent.client.post(question_url("safe_day"), data={"csrf_token": token, **{
             q: FULL_ANSWERS[q] for q in ("safe_day_busy", "safe_day_park")}, "safe_day_street": answer})
         assert saved.status_code == 303
@@ -110,3 +112,33 @@ def test_tokens_are_signed_afresh_when_they_can_expire(make_app, monkeypatch):
     first, second, saved = _tokens_a_minute_apart(make_app(WTF_CSRF_TIME_LIMIT=3600), monkeypatch)
     assert first != second
     assert saved.status_code == 303
+
+
+def test_query_strings_make_no_new_cache_entries_and_reach_no_page(app):
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.answer("safe_day")
+    plain = without_token(respondent.client.get(question_url("safe_dark")))
+    entries = len(app.extensions["page_cache"].entries)
+    for index in range(50):
+        junk = f"?q={index:04}{'x' * 3900}&utm_source=mail"
+        page = respondent.client.get(question_url("safe_dark") + junk)
+        assert page.status_code == 200
+        assert without_token(page) == plain  # nothing of the query string is on the page
+    assert len(app.extensions["page_cache"].entries) == entries
+
+
+@pytest.mark.parametrize("slot", ["csrf-slot-7c1e0b5a9d", page_cache.CSRF_SLOT])
+def test_no_query_string_can_move_the_csrf_token(app, slot):
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.answer("safe_day")
+    for _ in range(2):  # rendered, then from the cache
+        page = soup(respondent.client.get(question_url("safe_dark") + f"?{slot}=1&x={slot}"))
+        token = page.select_one("input[name=csrf_token]")["value"]
+        assert not token.startswith("csrf-slot")
+        assert all(token not in link["href"] and "csrf-slot" not in link["href"] for link in page.select("a[href]"))
+        sent = respondent.client.post(question_url("safe_dark"), data={"csrf_token": token, **{
+            question: FULL_ANSWERS[question] for question in ("safe_dark_street", "safe_dark_busy", "safe_dark_park",
+                                                              "safe_dark_transport")}})
+        assert sent.status_code == 303

@@ -65,5 +65,10 @@ def test_session_cookie_attributes(make_app):
     app = make_app(SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     client.get("/")
-    cookie = client.get_cookie("session")
+    # "__Host-": browsers accept it only over HTTPS from this very host, for the whole site, so a
+    # sibling subdomain or a plain-HTTP page cannot plant a session (draft fixation).
+    assert client.get_cookie("session") is None
+    cookie = client.get_cookie("__Host-session")
     assert cookie.http_only and cookie.secure and cookie.same_site == "Lax"
+    assert cookie.path == "/" and cookie.domain in ("", "localhost", None)
+    assert "Domain=" not in str(client.get("/").headers.get("Set-Cookie", ""))

@@ -171,6 +171,7 @@ def test_an_unexpected_error_gives_a_clear_page(app, client, respondent, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
+    monkeypatch.setattr(drafts, "new_token", broken)  # the first answer is saved with a new token
     monkeypatch.setattr(drafts, "save_answers", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = respondent.answer("safe_day")

@@ -109,7 +109,7 @@ def response_batches(
         for response_id, question_id, value in connection.execute(
             select(Answer.response_id, Answer.question_id, Answer.value)
             .where(Answer.response_id.in_(ids))
-            .order_by(Answer.id)
+            .order_by(Answer.response_id, Answer.question_id, Answer.value)  # the key: no order of storing
         ).all():  # one fetch per batch is much quicker than a row at a time
             answers[response_id].setdefault(question_id, []).append(value)
         yield [(tuple(row), answers[row[0]]) for row in fixed]
@@ -162,7 +162,7 @@ def cell_rows(
             rows[response_id] = row
         cursor.execute(
             "SELECT response_id, question_id, value FROM answers WHERE response_id IN"
-            f" ({', '.join([placeholder] * len(rows))}) ORDER BY response_id, id",
+            f" ({', '.join([placeholder] * len(rows))}) ORDER BY response_id, question_id, value",
             tuple(rows),
         )
         for response_id, question_id, value in cursor.fetchall():
