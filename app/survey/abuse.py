@@ -1,6 +1,6 @@
 """Slowing a crude bot or spam flood, without JavaScript and without keeping any address.
 
-- A honeypot field ("Leave this empty", hidden from sight and from Tab): a post that fills it is
+- A honeypot field with the hidden attribute (no person sees, reaches or fills it): a post that fills it is
   refused with a clear page and changes nothing.
 - Token buckets in this process's memory: one shared by every new start (POST /start), and one per
   draft for the posts that save or send answers. Over the limit gets a 429 page with Retry-After;
@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest, TooManyRequests
 
 from app.survey.views import DRAFT_KEY
@@ -82,7 +82,9 @@ def check_post():
     if request.method != "POST":
         return None
     if request.form.get(HONEYPOT_FIELD):
-        return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=request.path), 400
+        # "Go back" leads to a page that shows a form: /start itself only takes posts.
+        back = url_for("survey.start") if request.endpoint == "survey.begin" else request.path
+        return render_template("errors/error.html", error=BadRequest(), back=back), 400
     brakes: FloodBrakes = current_app.extensions["flood_brakes"]
     token = session.get(DRAFT_KEY)
     wait = brakes.new_draft() if request.endpoint == "survey.begin" else 0.0
