@@ -23,8 +23,8 @@ SAFETY_SCALE = (
 )
 
 
-def _safety(question_id: str, text, summary) -> Question:
-    return Question(question_id, text, Kind.SCALE, SAFETY_SCALE, summary_label=summary)
+def _safety(question_id: str, text, summary, error) -> Question:
+    return Question(question_id, text, Kind.SCALE, SAFETY_SCALE, summary_label=summary, error=error)
 
 
 EXPERIENCES = (
@@ -42,19 +42,26 @@ PAGES = (
         "safe_day",
         _l("How safe do you feel walking alone during the day?"),
         (
-            _safety("safe_day_street", _l("In a quiet street near your home"), _l("During the day, in a quiet street near your home")),
-            _safety("safe_day_busy", _l("In a busy public place, like a high street or station"), _l("During the day, in a busy public place")),
-            _safety("safe_day_park", _l("In a park or other open space"), _l("During the day, in a park or open space")),
+            _safety("safe_day_street", _l("In a quiet street near your home"), _l("During the day, in a quiet street near your home"),
+                error=_l("Choose how safe you feel in a quiet street near your home during the day, or choose “Prefer not to say”")),
+            _safety("safe_day_busy", _l("In a busy public place, like a high street or station"), _l("During the day, in a busy public place"),
+                error=_l("Choose how safe you feel in a busy public place during the day, or choose “Prefer not to say”")),
+            _safety("safe_day_park", _l("In a park or other open space"), _l("During the day, in a park or open space"),
+                error=_l("Choose how safe you feel in a park or open space during the day, or choose “Prefer not to say”")),
         ),
     ),
     Page(
         "safe_dark",
         _l("How safe do you feel walking alone after dark?"),
         (
-            _safety("safe_dark_street", _l("In a quiet street near your home"), _l("After dark, in a quiet street near your home")),
-            _safety("safe_dark_busy", _l("In a busy public place, like a high street or station"), _l("After dark, in a busy public place")),
-            _safety("safe_dark_park", _l("In a park or other open space"), _l("After dark, in a park or open space")),
-            _safety("safe_dark_transport", _l("On public transport, on your own"), _l("After dark, on public transport on your own")),
+            _safety("safe_dark_street", _l("In a quiet street near your home"), _l("After dark, in a quiet street near your home"),
+                error=_l("Choose how safe you feel in a quiet street near your home after dark, or choose “Prefer not to say”")),
+            _safety("safe_dark_busy", _l("In a busy public place, like a high street or station"), _l("After dark, in a busy public place"),
+                error=_l("Choose how safe you feel in a busy public place after dark, or choose “Prefer not to say”")),
+            _safety("safe_dark_park", _l("In a park or other open space"), _l("After dark, in a park or open space"),
+                error=_l("Choose how safe you feel in a park or open space after dark, or choose “Prefer not to say”")),
+            _safety("safe_dark_transport", _l("On public transport, on your own"), _l("After dark, on public transport on your own"),
+                error=_l("Choose how safe you feel on public transport on your own after dark, or choose “Prefer not to say”")),
         ),
     ),
     Page(
@@ -68,6 +75,7 @@ PAGES = (
                 EXPERIENCES + (NONE_OF_THESE, PREFER_NOT),
                 hint=_l("Choose all that apply."),
                 summary_label=_l("What happened in the last 12 months"),
+                error=_l("Choose what has happened to you, or choose “None of these” or “Prefer not to say”"),
             ),
         ),
         content_note=True,
@@ -92,6 +100,7 @@ PAGES = (
                     PREFER_NOT,
                 ),
                 hint=_l("Think about everything that happened in the last 12 months. Choose all that apply."),
+                error=_l("Choose where it happened, or choose “Prefer not to say”"),
             ),
         ),
         shown_if=(ShownIf("experiences", HAPPENED),),
@@ -110,6 +119,7 @@ PAGES = (
                     Option("no", _l("No")),
                     PREFER_NOT,
                 ),
+                error=_l("Choose whether you told the police, or choose “Prefer not to say”"),
             ),
         ),
         shown_if=(ShownIf("experiences", HAPPENED),),
@@ -133,6 +143,7 @@ PAGES = (
                     PREFER_NOT,
                 ),
                 hint=_l("Choose all that apply."),
+                error=_l("Choose why you did not tell the police, or choose “Prefer not to say”"),
             ),
         ),
         shown_if=(ShownIf("reported", ("some", "no")),),
@@ -154,6 +165,7 @@ PAGES = (
                     PREFER_NOT,
                 ),
                 hint=_l("Choose all that apply."),
+                error=_l("Choose what you have done to feel safer, or choose “None of these” or “Prefer not to say”"),
             ),
         ),
     ),
@@ -180,6 +192,7 @@ PAGES = (
                     PREFER_NOT,
                 ),
                 hint=_l("Choose all that apply."),
+                error=_l("Choose what makes a place feel unsafe to you, or choose “Prefer not to say”"),
             ),
         ),
     ),
@@ -204,6 +217,7 @@ PAGES = (
                     PREFER_NOT,
                 ),
                 hint=_l("Choose all that apply."),
+                error=_l("Choose what would help you feel safer, or choose “Prefer not to say”"),
             ),
         ),
     ),

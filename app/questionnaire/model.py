@@ -80,6 +80,8 @@ class Question:
     required: bool = True
     max_length: int = 500  # for TEXT questions
     summary_label: object | None = None  # shorter wording for "Check your answers" and summaries
+    # What to say when a required question is left unanswered: which question, and what to do.
+    error: object | None = None
 
     def option(self, code: str) -> Option | None:
         return next((option for option in self.options if option.code == code), None)

@@ -1,6 +1,6 @@
 """Slowing a crude bot or spam flood, without JavaScript and without keeping any address.
 
-- A honeypot field ("Leave this empty", hidden from sight and from Tab): a post that fills it is
+- A honeypot field with the hidden attribute (no person sees, reaches or fills it): a post that fills it is
   refused with a clear page and changes nothing.
 - A token bucket per draft, in this process's memory, for the posts that start, save or send
   answers. Over the limit gets a 429 page with Retry-After; the draft is untouched. The bucket is
@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest, TooManyRequests
 
 from app import i18n
@@ -73,7 +73,9 @@ def check_post():
     if request.method != "POST":
         return None
     if request.form.get(HONEYPOT_FIELD):
-        return render_template("errors/error.html", error=BadRequest(), honeypot=True, back=i18n.this_page_path()), 400
+        # "Go back" leads to a page that shows a form: /start itself only takes posts.
+        back = url_for("survey.start") if request.endpoint == "survey.begin" else i18n.this_page_path()
+        return render_template("errors/error.html", error=BadRequest(), back=back), 400
     brakes: FloodBrakes = current_app.extensions["flood_brakes"]
     token = session.get(DRAFT_KEY)
     wait = brakes.post_for_draft(token) if token else 0.0

@@ -68,6 +68,9 @@ def _too_long(limit: int):
 
 
 def _required_message(question: Question):
+    """The question's own message (which question, and what to do), or a general one."""
+    if question.error is not None:
+        return question.error
     if question.kind is Kind.MULTIPLE:
         return _l("Choose at least one answer. You can choose “Prefer not to say”.")
     return _l("Choose an answer. You can choose “Prefer not to say”.")

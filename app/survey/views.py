@@ -129,8 +129,11 @@ def question(number: int):
             "survey/question.html",
             page=page,
             form=form if form is not None else form_class(page)(data=answers),
-            step=(here.number, here.total),
+            step=here.number,
             back_url=back_url,
+            # The form posts to this page's own address: with no action a browser posts to the URL it
+            # shows, fragment included, and "#main" from the skip link would then follow every page.
+            action=_question_url(page, change),
             contacts=URGENT_CONTACTS,
             **slots,
         )

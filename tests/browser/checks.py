@@ -126,7 +126,25 @@ def assert_no_horizontal_scroll(page, name: str, width: int = NARROW["width"]) -
 
 
 def assert_quick_exit_first(page, name: str) -> None:
-    """From a fresh load, one Tab must reach the quick exit link (to /exit). Focus is cleared afterwards."""
+    """From a fresh load, one Tab must reach the quick exit link (to /exit). Focus is cleared afterwards.
+
+    A page with errors puts focus in its error summary as it loads (so the first Tab goes on to the
+    first error); there the exit link must be the first focusable element and on screen.
+    """
+    autofocused = page.evaluate("() => !!document.activeElement.closest('.error-summary')")
+    if autofocused:
+        first = page.evaluate(
+            """() => {
+              const element = document.querySelector(
+                "a[href], button, input:not([type=hidden]), textarea, select, summary, [tabindex]:not([tabindex='-1'])");
+              const box = element.getBoundingClientRect();
+              return {href: element.getAttribute("href"), onScreen: box.top >= 0 && box.bottom <= innerHeight};
+            }"""
+        )
+        assert urlsplit(first["href"] or "").path.endswith("/exit") and first["onScreen"], (
+            f"{name}: with focus in the error summary, the quick exit link is not first and on screen: {first!r}"
+        )
+        return
     page.keyboard.press("Tab")
     focused = page.evaluate(
         """() => {

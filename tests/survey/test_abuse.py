@@ -19,22 +19,59 @@ def _draft_answers(app):
 
 
 @pytest.mark.parametrize("url", ["/", "/question/1", "/check"])
-def test_the_honeypot_is_hidden_skipped_by_tab_and_labelled(app, url):
+def test_the_honeypot_is_out_of_every_persons_way(app, url):
+    """Hidden by the hidden attribute itself, so also with CSS off, from screen readers, Tab and autofill."""
     respondent = Respondent(app.test_client())
     respondent.complete() if url == "/check" else respondent.start()
     page = soup(respondent.client.get(url))
     field = page.select_one("form input[name=website]")
     assert field["tabindex"] == "-1" and field["autocomplete"] == "off" and field["value"] == ""
-    assert field.find_parent(class_="visually-hidden")
-    assert page.select_one("label[for=website]").get_text() == "Leave this empty"
+    assert field.find_parent("div").has_attr("hidden")
+    assert page.select_one("label[for=website]").find_parent("div").has_attr("hidden")
 
 
 def test_a_filled_honeypot_on_start_creates_no_draft(app):
     respondent = Respondent(app.test_client())
     response = respondent.post("/start", {"website": "http://spam.example"})
     assert response.status_code == 400
-    assert "Leave this empty" in response.get_data(as_text=True)
+    # The page does not speak of a box no person could see.
+    assert "Leave this empty" not in response.get_data(as_text=True)
+    assert soup(response).select_one("main a")["href"] == "/"
     assert _draft_answers(app) == []
+
+
+def _robot_fills(form) -> dict:
+    """A crude form-filling robot: text in every text box, the first answer of every group of choices."""
+    data = {}
+    for field in form.select("input, textarea"):
+        kind = field.get("type", "text")
+        if field.name == "textarea" or kind == "text":
+            data[field["name"]] = "http://spam.example/buy-now"
+        elif kind == "hidden":
+            data[field["name"]] = field.get("value", "")
+        elif kind in ("radio", "checkbox"):
+            data.setdefault(field["name"], field["value"])
+    return data
+
+
+def test_a_form_filling_robot_is_caught_on_every_form(app):
+    """The robot fills the honeypot on the start page, and on every question and check page if it gets
+    there with a cookie from a person's session: every one of its posts is refused, nothing is saved."""
+    respondent = Respondent(app.test_client())
+    start = soup(respondent.client.get("/")).select_one("main form")
+    assert respondent.client.post(start["action"], data=_robot_fills(start)).status_code == 400
+    respondent.complete()
+    refused = 0
+    urls = [f"/question/{number}" for number in range(1, len(QUESTIONNAIRE.pages) + 1)] + ["/check"]
+    before = _draft_answers(app)
+    for url in urls:
+        form = soup(respondent.client.get(url)).select_one("main form")
+        if form is None:  # a page this respondent's answers skip
+            continue
+        response = respondent.client.post(form["action"], data=_robot_fills(form))
+        refused += response.status_code == 400
+    assert refused == len([url for url in urls if soup(respondent.client.get(url)).select_one("main form")])
+    assert _draft_answers(app) == before
 
 
 def test_a_filled_honeypot_on_a_question_changes_nothing(app):

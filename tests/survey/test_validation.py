@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Draft
+from app.questionnaire import QUESTIONNAIRE
 from app.survey.drafts import _key
 from tests.helpers import FULL_ANSWERS, question_url, soup
 
@@ -28,12 +29,17 @@ def test_missing_required_answer_shows_errors_linked_to_fields(on_experiences):
     response = on_experiences.post(question_url("experiences"), {})
     assert response.status_code == 200
     page = soup(response)
-    assert page.title.get_text().startswith("Error: Question 3 of")
+    assert page.title.get_text().startswith("Error: Question 3 –")
     summary = page.select_one(".error-summary")
-    assert summary["role"] == "alert"
+    # Focused as the page loads (GOV.UK's pattern, without script), and announced.
+    assert summary.has_attr("autofocus") and summary["tabindex"] == "-1"
+    assert summary.select_one("[role=alert]")
     link = summary.select_one("a")
-    assert link["href"] == "#experiences-1"
-    assert page.select_one("#experiences-1")["name"] == "experiences"
+    # The link goes to the whole question, which can take focus while it has an error.
+    assert link["href"] == "#experiences-question"
+    target = page.select_one("#experiences-question")
+    assert target["tabindex"] == "-1" and target.select_one("#experiences-error")
+    assert target.select_one("input")["name"] == "experiences"
     fieldset = page.select_one("#experiences-error").find_parent("fieldset")
     assert "experiences-error" in fieldset["aria-describedby"].split()
     assert "experiences-hint" in fieldset["aria-describedby"].split()
@@ -45,7 +51,8 @@ def test_errors_on_a_multi_question_page(respondent):
     response = respondent.post(question_url("safe_day"), {"safe_day_busy": "very_safe"})
     page = soup(response)
     hrefs = [a["href"] for a in page.select(".error-summary a")]
-    assert hrefs == ["#safe_day_street-1", "#safe_day_park-1"]
+    assert hrefs == ["#safe_day_street-question", "#safe_day_park-question"]
+    assert not page.select_one("#safe_day_busy-question").has_attr("tabindex")  # no error, not a target
     # The answer that was given is kept on the page.
     assert page.select_one("input[name=safe_day_busy][value=very_safe]").has_attr("checked")
 
@@ -87,7 +94,7 @@ def test_text_over_the_limit_is_kept_and_explained(app, client, respondent):
     page = soup(response)
     assert "500 characters or fewer. It has 501." in page.select_one(".error-summary").get_text()
     assert page.select_one("textarea").get_text() == long_text  # nothing the respondent typed is lost
-    assert page.select_one(".error-summary a")["href"] == "#difference_text"
+    assert page.select_one(".error-summary a")["href"] == "#difference_text-question"
     assert saved_answers(app, client)["difference_text"] == FULL_ANSWERS["difference_text"]
 
 
@@ -182,5 +189,15 @@ def test_an_unexpected_error_gives_a_clear_page(app, client, respondent, monkeyp
 def test_summary_names_the_question_on_a_page_of_several(respondent):
     respondent.start()
     page = soup(respondent.post(question_url("safe_day"), {}))
+    links = [a.get_text() for a in page.select(".error-summary a")]
+    # Each required question's own message says which question and what to do, once: no prefix.
+    assert links == [
+        "Choose how safe you feel in a quiet street near your home during the day, or choose “Prefer not to say”",
+        "Choose how safe you feel in a busy public place during the day, or choose “Prefer not to say”",
+        "Choose how safe you feel in a park or open space during the day, or choose “Prefer not to say”",
+    ]
+    assert [p.get_text() for p in page.select(".error-message")] == [f"Error: {link}" for link in links]
+    # A message that does not name its question gets the question's name in the summary.
+    page = soup(respondent.post(question_url("safe_day"), {q.id: "bogus" for q in QUESTIONNAIRE.pages[0].questions}))
     first = page.select_one(".error-summary a").get_text()
-    assert first.startswith("During the day, in a quiet street near your home: Choose an answer")
+    assert first == "During the day, in a quiet street near your home: Choose one of the answers shown"
