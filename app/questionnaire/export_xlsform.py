@@ -66,13 +66,13 @@ def write(questionnaire: Questionnaire, path: str | Path, languages: list[str], 
     survey = workbook.active
     survey.title = "survey"
     survey.append(["type", "name", *columns("label"), *columns("hint"), "required", "relevant", "appearance",
-                   "constraint", *columns("summary_label"), "content_note", "optional_section", "page_name"])
+                   "constraint", *columns("summary_label"), *columns("required_message"), "content_note", "optional_section", "page_name"])
     blank = [""] * len(languages)
 
     def survey_row(kind, name, label, hint=None, required="", relevant="", appearance="", constraint="",
-                   summary=None, content_note="", optional="", page_name=""):
+                   summary=None, error=None, content_note="", optional="", page_name=""):
         survey.append([kind, name, *texts(label), *(texts(hint) if hint else blank), required, relevant,
-                       appearance, constraint, *(texts(summary) if summary else blank), content_note, optional,
+                       appearance, constraint, *(texts(summary) if summary else blank), *(texts(error) if error else blank), content_note, optional,
                        page_name])
 
     lists: dict[tuple, str] = {}  # the rows of a list -> its name, so equal lists are written once
@@ -107,10 +107,12 @@ def write(questionnaire: Questionnaire, path: str | Path, languages: list[str], 
                     list_rows.extend([question.id, *row] for row in rows)
                 kind = f"select_multiple {lists[key]}" if question.kind.value == "multiple" else f"select_one {lists[key]}"
                 survey_row(kind, question.id, question.text, question.hint, required,
-                           appearance="likert" if question.kind.value == "scale" else "", summary=question.summary_label)
+                           appearance="likert" if question.kind.value == "scale" else "", summary=question.summary_label,
+                           error=question.error)
             else:
                 survey_row("text", question.id, question.text, question.hint, required,
-                           constraint=f"string-length(.) <= {question.max_length}", summary=question.summary_label)
+                           constraint=f"string-length(.) <= {question.max_length}", summary=question.summary_label,
+                           error=question.error)
         survey.append(["end_group"])
 
     choices = workbook.create_sheet("choices")

@@ -56,6 +56,8 @@ def show(questionnaire: Questionnaire, language: str) -> str:
                 lines.append(f"    hint: {text_in(question.hint, language)}")
             if question.summary_label:
                 lines.append(f"    short label: {text_in(question.summary_label, language)}")
+            if question.error:
+                lines.append(f"    if unanswered: {text_in(question.error, language)}")
             group = None
             for option in question.options:
                 if option.group is not None and text_in(option.group, language) != group:

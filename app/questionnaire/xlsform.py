@@ -26,7 +26,7 @@ SHEETS = ("survey", "choices", "settings")
 GROUP_LIST = "option_groups"  # the choices list that holds the headings of option groups
 SURVEY_COLUMNS = {"type", "name", "required", "relevant", "appearance", "constraint", "content_note", "optional_section",
                   "page_name"}
-SURVEY_TRANSLATED = {"label", "hint", "summary_label"}
+SURVEY_TRANSLATED = {"label", "hint", "summary_label", "required_message"}
 CHOICES_COLUMNS = {"list_name", "name", "exclusive", "option_group"}
 CHOICES_TRANSLATED = {"label"}
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "minutes"}
@@ -261,7 +261,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
                 reader.problem("survey", number, "type", "a group inside a group is not supported: end the page first")
             if row.get("appearance") != "field-list":
                 reader.problem("survey", number, "appearance", "a group is a page: its appearance must be field-list")
-            refuse(number, row, ("hint", "summary_label", "required", "constraint"), "a group")
+            refuse(number, row, ("hint", "summary_label", "required", "required_message", "constraint"), "a group")
             group = _Group(number, row)
             name_of(number, row)
             page_name = row.get("page_name", "")
@@ -284,7 +284,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
             group = None
             continue
         if kind == "note":
-            refuse(number, row, ("hint", "summary_label", "required", "relevant", "appearance", "constraint", "content_note", "optional_section", "page_name"), "a note")
+            refuse(number, row, ("hint", "summary_label", "required", "required_message", "relevant", "appearance", "constraint", "content_note", "optional_section", "page_name"), "a note")
             name_of(number, row)
             label = reader.translation(sheet, number, row, "label", True)
             if group is None:
@@ -361,6 +361,7 @@ def _question(reader: _Reader, sheet: Sheet, number: int, row: dict, kind: str, 
         required=reader.flag("survey", number, row, "required"),
         max_length=max_length,
         summary_label=reader.translation(sheet, number, row, "summary_label", False),
+        error=reader.translation(sheet, number, row, "required_message", False),
     )
 
 

@@ -55,10 +55,24 @@ class FloodBrakes:
         self.per_draft_burst = config["POSTS_PER_DRAFT_BURST"]
         self.drafts: OrderedDict[str, TokenBucket] = OrderedDict()
 
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def moved(self, old_token: str | None, new_token: str) -> None:
+        """A draft's token changed (against draft fixation): its bucket goes with it, so starting
+        over and over, which gives a new token each time, never refills the bucket."""
+        if not old_token:
+            return
+        with self.lock:
+            bucket = self.drafts.pop(self._key(old_token), None)
+            if bucket is not None:
+                self.drafts[self._key(new_token)] = bucket
+
     def post_for_draft(self, token: str) -> float:
         if self.per_draft_rate <= 0:
             return 0.0
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = self._key(token)
         now = self.clock()
         with self.lock:
             bucket = self.drafts.pop(key, None) or TokenBucket(self.per_draft_rate, self.per_draft_burst, now)

@@ -48,6 +48,7 @@ def _new_token(draft, answers: dict | None = None) -> drafts.LiveDraft | None:
         token = drafts.new_token(draft, _idle(), answers) if draft else None
     if token is None:
         return None
+    current_app.extensions["flood_brakes"].moved(session.get(DRAFT_KEY), token)
     session[DRAFT_KEY] = token
     return drafts.find_draft(token)
 

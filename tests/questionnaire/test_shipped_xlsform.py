@@ -92,7 +92,7 @@ def _texts(questionnaire, language):
         yield text_in(page.title, language)
         yield text_in(page.intro, language)
         for question in page.questions:
-            for text in (question.text, question.hint, question.summary_label):
+            for text in (question.text, question.hint, question.summary_label, question.error):
                 yield text_in(text, language)
             for option in question.options:
                 yield text_in(option.label, language)
