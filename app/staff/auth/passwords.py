@@ -19,8 +19,9 @@ HASH_METHOD = "scrypt"  # slow and salted; werkzeug's default parameters
 
 
 def has_odd_characters(text: str) -> bool:
-    """Control, format, surrogate or unassigned characters (NUL, tabs, zero-width...): never in a staff field."""
-    return any(unicodedata.category(char)[0] == "C" for char in text)
+    """Control, format, surrogate or unassigned characters (NUL, tabs, zero-width...), or U+FFFD (what a
+    byte that is not UTF-8 becomes): never in a staff field."""
+    return any(unicodedata.category(char)[0] == "C" or char == "\ufffd" for char in text)
 
 
 def weakness(password: str, username: str = "") -> str | None:
