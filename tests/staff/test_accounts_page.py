@@ -15,10 +15,10 @@ def post(client, url, **data):
 
 def test_the_page_lists_accounts_with_role_and_two_factor(app, staff):
     make_user(app, "kim", role="viewer", enrolled=False)
-    rows = {row.th.get_text(): row for row in soup(staff.get("/staff/accounts")).select("main tbody tr")}
+    rows = {row.h2.get_text(): row for row in soup(staff.get("/staff/accounts")).select("main section.account")}
     assert set(rows) == {USERNAME, "kim"}
     assert rows["kim"].select_one("option[selected]")["value"] == "viewer"
-    assert "not yet" in rows["kim"].get_text() and "set up" in rows[USERNAME].get_text()
+    assert "not set up yet" in rows["kim"].get_text() and "Two-factor set up" in rows[USERNAME].get_text()
 
 
 def test_an_admin_creates_an_account(app, staff):
