@@ -237,7 +237,8 @@ def test_a_process_checks_a_bounded_number_of_passwords(make_app):
     assert statuses[:2] == [200, 200] and statuses[2] == 429
     page = post_password(app.test_client(), "someone", "some password here")
     assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
-    assert "busy" in soup(page).select_one(".error-summary").get_text()
+    assert soup(page).h1.get_text() == "The staff area is busy"
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
 def test_a_process_hashes_one_password_at_a_time(app):

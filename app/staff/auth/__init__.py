@@ -129,8 +129,9 @@ def code_failed(user: StaffUser) -> None:
 
 def init_app(app) -> None:
     config = app.config
-    app.extensions["staff_password_checks"] = throttle.PasswordChecks(
+    checks = app.extensions["staff_password_checks"] = throttle.PasswordChecks(
         config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],
         config["STAFF_PASSWORD_CHECKS_BURST"],
         config["STAFF_CONCURRENT_PASSWORD_CHECKS"],
     )
+    app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)

@@ -59,14 +59,17 @@ class PasswordChecks:
         self.slots = threading.BoundedSemaphore(max(at_once, 1))
         self.unknown = LRU(UNKNOWN_NAMES_KEPT)  # sha256(username) -> (failures, last failure as datetime)
 
+    def take(self) -> float:
+        """Take one of this process's sign-in attempts a minute: 0 if allowed, else seconds to wait.
+        (SignInGate takes it for every sign-in post, before the app.)"""
+        if self.bucket is None:
+            return 0.0
+        with self.lock:
+            return self.bucket.take(self.clock())
+
     @contextmanager
     def slot(self):
         """Hold one of this process's password-check slots, or raise Busy at once."""
-        if self.bucket is not None:
-            with self.lock:
-                retry = self.bucket.take(self.clock())
-            if retry:
-                raise Busy(retry)
         if not self.slots.acquire(blocking=False):
             raise Busy(1.0)
         try:
@@ -84,3 +87,46 @@ class PasswordChecks:
     def unknown_failed(self, username: str, at: datetime) -> None:
         failures, _ = self.unknown_failures(username)
         self.unknown.put(self._key(username), (failures + 1, at))
+
+
+class SignInGate:
+    """WSGI middleware: a sign-in post over this process's rate is refused before Flask sees it.
+
+    A flood of sign-in posts is refused at a fraction of the cost of a request through the app (no
+    form parsing, CSRF check, database query or template), so the threads respondents need stay free.
+    The page is rendered once, and carries the same security headers as every other page.
+    """
+
+    def __init__(self, wsgi_app, app, checks: PasswordChecks):
+        self.wsgi_app, self.app, self.checks = wsgi_app, app, checks
+        self.page: bytes | None = None
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/staff/login":
+            retry = self.checks.take()
+            if retry:
+                return self.refuse(retry, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def refuse(self, retry: float, start_response):
+        if self.page is None:
+            from flask import render_template
+
+            with self.app.test_request_context("/staff/login"):
+                self.page = render_template("staff/busy.html").encode()
+        from app import CONTENT_SECURITY_POLICY
+
+        start_response(
+            "429 Too Many Requests",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(self.page))),
+                ("Retry-After", str(max(1, round(retry)))),
+                ("Cache-Control", "no-store"),
+                ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"),
+                ("X-Robots-Tag", "noindex, nofollow"),
+            ],
+        )
+        return [self.page]
