@@ -37,7 +37,11 @@ def move_clock(monkeypatch, **delta):
 
 
 def export(client, token=None):
-    return client.post("/staff/export.csv", data={"csrf_token": token or csrf_token(client, "/staff/export"), "values": "codes", "bom": "1"})
+    """Download the export; the streamed body is read and closed here, so no generator outlives the test."""
+    response = client.post("/staff/export.csv", data={"csrf_token": token or csrf_token(client, "/staff/export"), "values": "codes", "bom": "1"})
+    response.get_data()
+    response.close()
+    return response
 
 
 def replay(app, cookie_value, token):
