@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, database, health, i18n, request_guard, sessions, stylesheet
 from app.config import Config, finalise
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, migrate
 from app.questionnaire import cli as questionnaire_cli
 
 # Public pages allow only their own inlined stylesheet (by hash); staff pages load theirs from /static.
@@ -51,7 +51,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.parsed_once(english_for_staff(i18n.select_locale)))
     request_guard.init_app(app)  # before CSRF, which is the first to read the form
     csrf.init_app(app)
-    login_manager.init_app(app)
     _hide_addresses_from_dev_server_log()
 
     from app.survey import bp as survey_bp
@@ -62,6 +61,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.staff import bp as staff_bp
 
     app.register_blueprint(staff_bp)
+    from app.staff import auth as staff_auth
+
+    staff_auth.init_app(app)  # each process's share of password checking
     health.init_app(app)
     commands.init_app(app)
     questionnaire_cli.init_app(app)

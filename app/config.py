@@ -84,11 +84,21 @@ class Config:
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-    # Staff area: summaries hide counts under this threshold; idle sessions end; repeated failures lock a username.
+    # Staff area (app/staff/auth/): summaries hide counts below this threshold; sessions end when idle and
+    # after an absolute lifetime; every account signs in with a second factor (development may turn it off).
     STAFF_SUPPRESSION_THRESHOLD = _int("STAFF_SUPPRESSION_THRESHOLD", 5)
     STAFF_IDLE_MINUTES = _int("STAFF_IDLE_MINUTES", 30)
-    STAFF_LOCKOUT_FAILURES = _int("STAFF_LOCKOUT_FAILURES", 5)
-    STAFF_LOCKOUT_MINUTES = _int("STAFF_LOCKOUT_MINUTES", 15)
+    STAFF_SESSION_HOURS = _int("STAFF_SESSION_HOURS", 12)
+    STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "on") != "off"
+    # The staff cookie is its own, apart from the respondents' session. __Host- (Secure, Path=/, no Domain)
+    # needs HTTPS, so development uses a plain name.
+    STAFF_COOKIE_NAME = "__Host-staff" if ENV_NAME == "production" else "staff"
+    # The sign-in throttle: growing delays per username (never a lock), and per process at most this many
+    # password checks a minute and this many at once, so a flood costs respondents little.
+    STAFF_SIGNIN_MAX_DELAY_SECONDS = _int("STAFF_SIGNIN_MAX_DELAY_SECONDS", 60)
+    STAFF_PASSWORD_CHECKS_PER_MINUTE = _int("STAFF_PASSWORD_CHECKS_PER_MINUTE", 30)
+    STAFF_PASSWORD_CHECKS_BURST = _int("STAFF_PASSWORD_CHECKS_BURST", 10)
+    STAFF_CONCURRENT_PASSWORD_CHECKS = _int("STAFF_CONCURRENT_PASSWORD_CHECKS", 1)
     # SQLite only (see app/database.py): FULL makes every confirmed response survive a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
@@ -111,6 +121,8 @@ def finalise(config: dict) -> None:
         for name in ("SESSION_COOKIE_NAME", "LANGUAGE_COOKIE"):
             if not config[name].startswith(HOST_PREFIX):
                 config[name] = HOST_PREFIX + config[name]
+    if config.get("ENV_NAME") == "production" and not config.get("STAFF_TWO_FACTOR"):
+        raise RuntimeError("Staff two-factor sign-in cannot be switched off in production (STAFF_TWO_FACTOR).")
     opens, closes = config.get("SURVEY_OPENS"), config.get("SURVEY_CLOSES")
     if opens and closes and opens >= closes:
         raise RuntimeError("SURVEY_OPENS must be before SURVEY_CLOSES.")

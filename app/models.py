@@ -2,8 +2,7 @@
 
 from datetime import date, datetime
 
-from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -102,11 +101,13 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class StaffUser(UserMixin, db.Model):
-    """A member of staff who may sign in to /staff. Created from the command line; never deleted, only disabled.
+class StaffUser(db.Model):
+    """A member of staff who may sign in to /staff. Created from the command line or by an admin; never
+    deleted, only disabled.
 
-    `session_version` is part of the id kept in the session cookie: changing the password or disabling
-    the account bumps it, which signs out every existing session at once.
+    Sign-in failures are counted on the account itself (the throttle's growing delay), so an unknown
+    username leaves no row anywhere. The TOTP secret must be readable to check a code, so it is kept as
+    is; `totp_last_step` is the last time-step accepted, so each code works once.
     """
 
     __tablename__ = "staff_users"
@@ -115,34 +116,48 @@ class StaffUser(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower case
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    session_version: Mapped[int] = mapped_column(default=0)
+    role: Mapped[str] = mapped_column(String(16), default="analyst")  # viewer, analyst or admin
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; None until enrolled
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failed_passwords: Mapped[int] = mapped_column(default=0)  # in a row, since the last success
+    last_failed_password_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_codes: Mapped[int] = mapped_column(default=0)
+    last_failed_code_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @property
-    def is_active(self) -> bool:
-        return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
-
-
-class SignInFailure(db.Model):
-    """A failed sign-in for a username (known or not), kept briefly so a lockout holds across processes.
-
-    Nothing about where the attempt came from is kept.
+class StaffSession(db.Model):
+    """A staff sign-in, kept on the server. The cookie carries only a random token; this row is keyed by
+    its SHA-256, so a copy of the database cannot be replayed as a cookie. Deleting the row ends the
+    session whatever copies of the cookie exist.
     """
 
-    __tablename__ = "staff_sign_in_failures"
-    __table_args__ = (Index("ix_staff_sign_in_failures_username_failed_at", "username", "failed_at"),)
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the password step: the absolute limit
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    two_factor_done: Mapped[bool] = mapped_column(default=False)
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))  # while enrolling
+    user: Mapped[StaffUser] = relationship()
+
+
+class StaffRecoveryCode(db.Model):
+    """A one-time recovery code for a lost phone, stored as its SHA-256 (each code holds 80 random bits,
+    so the hash cannot be reversed by trying them all). Deleted when used."""
+
+    __tablename__ = "staff_recovery_codes"
+    __table_args__ = (Index("ix_staff_recovery_codes_user_code", "user_id", "code_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEvent(db.Model):
     """Something a member of staff did: sign-in, sign-out, export, purge, account change.
 
-    `details` holds filters and row counts, never answers.
+    `details` holds filters and row counts, never answers, and never text typed into a form.
     """
 
     __tablename__ = "staff_audit_events"
@@ -152,4 +167,6 @@ class AuditEvent(db.Model):
     actor: Mapped[str | None] = mapped_column(String(64))  # a username, or None for the command line
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Failed sign-ins for unknown accounts are one row a day with a count, so a flood adds no rows.
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
 

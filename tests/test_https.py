@@ -6,7 +6,7 @@ import pytest
 from app.extensions import db
 from app.survey.release import waiting_count
 from tests.helpers import Respondent, question_url, soup
-from tests.staff.conftest import PASSWORD, USERNAME
+from tests.staff.conftest import make_user, next_code, post_password
 
 
 @pytest.fixture
@@ -54,13 +54,17 @@ def test_post_sent_from_another_site_is_refused_and_changes_nothing(https_app, f
     assert page.select_one("input[name=safe_day_street][checked]")["value"] == "very_safe"
 
 
-def test_staff_sign_in_over_https(https_app):
-    from app.staff import auth
-
-    with https_app.app_context():
-        auth.create_user(USERNAME, PASSWORD)
-    client = https_client(https_app)
-    token = soup(client.get("/staff/login")).select_one("input[name=csrf_token]")["value"]
-    response = client.post("/staff/login", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD})
+def test_staff_sign_in_over_https_with_a_host_only_cookie_of_its_own(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https", STAFF_COOKIE_NAME="__Host-staff")
+    make_user(app)
+    client = https_client(app)
+    response = post_password(client)
     assert response.status_code == 303
+    cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("__Host-staff="))
+    flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path"} <= flags and "domain" not in flags
+    assert "Path=/" in cookie and "SameSite=Strict" in cookie and "Max-Age" not in cookie
+    token = soup(client.get("/staff/two-factor")).select_one("input[name=csrf_token]")["value"]
+    response = client.post("/staff/two-factor", data={"csrf_token": token, "code": next_code(app)})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff"
     assert client.get("/staff").status_code == 200

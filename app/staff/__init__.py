@@ -1,17 +1,41 @@
-"""The staff area: sign-in, exports, the audit trail and summaries. English-only for now.
+"""The staff area: sign-in, exports, the audit trail, summaries and accounts. English-only for now.
 
-Every route is guarded in one place (`guard` below), so a new route cannot forget the check.
+Every route is guarded in one place (`guard` below), so a new route cannot forget the check. Each
+view declares who may use it with `@access(...)` beside its route:
+
+    @bp.get("/export")
+    @access(ANALYST)
+    def export(): ...
+
+A route that declares nothing is for admins only, so forgetting fails closed.
 """
 
-from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-OPEN_ENDPOINTS = {"staff.login"}  # the only staff page an anonymous visitor may see
-LAST_SEEN = "staff_last_seen"  # Unix time of the last staff request, in the signed session cookie
+# Who may use a route, weakest first. The three roles each include what the ones before them may do.
+ANYONE = "anyone"  # the sign-in page
+PASSWORD_GIVEN = "password_given"  # the two-factor steps and signing out: a session, second factor or not
+VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
+DEFAULT_ACCESS = ADMIN
+
+
+def access(level: str):
+    """Declare who may use a staff view (the guard reads it). Works above or below the route decorator."""
+
+    def declare(view):
+        view.staff_access = level
+        return view
+
+    return declare
+
+
+def access_for(endpoint: str | None) -> str:
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "staff_access", DEFAULT_ACCESS)
 
 
 def english_for_staff(select_locale):
@@ -27,21 +51,35 @@ def english_for_staff(select_locale):
 
 @bp.before_request
 def guard():
-    """Every staff route: a signed-in, active account whose session has not been idle too long."""
-    from app.staff import audit, auth
+    """Every staff route: the session from the staff cookie, still live on the server, with the second
+    factor done (unless the route is a step of signing in), and a role that the route allows."""
+    from app.staff.auth import has_role, sessions
 
-    if request.endpoint in OPEN_ENDPOINTS:
+    needed = access_for(request.endpoint)
+    row, expired = sessions.current()
+    g.staff_session = row
+    g.staff_user = row.user if row else None
+    if needed == ANYONE:
         return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("staff.login"))
-    at = auth.now()
-    if auth.idle_too_long(session.get(LAST_SEEN), current_app.config["STAFF_IDLE_MINUTES"], at):
-        audit.record(audit.SESSION_EXPIRED, current_user.username)
-        logout_user()
-        session.clear()
-        return redirect(url_for("staff.login", expired=1))
-    session[LAST_SEEN] = int(at.timestamp())
+    if row is None:
+        return redirect(url_for("staff.login", expired=1) if expired else url_for("staff.login"))
+    if needed == PASSWORD_GIVEN:
+        return None
+    if not row.two_factor_done:
+        return redirect(url_for("staff.two_factor"))
+    if not has_role(row.user, needed):
+        return render_template("staff/error.html", title=_("You do not have access to this page")), 403
     return None
+
+
+@bp.context_processor
+def staff_context():
+    """Templates: the member of staff signed in (second factor done), or None."""
+    from app.staff.auth import has_role
+
+    row = g.get("staff_session")
+    user = row.user if row is not None and row.two_factor_done else None
+    return {"staff_user": user, "may_open": lambda endpoint: user is not None and has_role(user, access_for(endpoint))}
 
 
 @bp.errorhandler(CSRFError)
@@ -49,4 +87,4 @@ def csrf_error(error):
     return render_template("staff/error.html", title=_("Sorry, that form has expired"), csrf=True), 400
 
 
-from app.staff import export_views, summary_views, views  # noqa: E402,F401  (routes register on import)
+from app.staff import accounts_views, export_views, summary_views, views  # noqa: E402,F401  (routes register on import)

@@ -1,9 +1,11 @@
-"""The audit trail: who signed in, exported or purged, and when. Never any answers."""
+"""The audit trail: who signed in, exported or purged, and when. Never any answers, and never text
+someone typed: a failed sign-in names a real account or says it was for an unknown one."""
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import AuditEvent
@@ -11,6 +13,9 @@ from app.models import AuditEvent
 # Action names stored in the database; the audit page shows each with a readable description.
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
+SIGN_IN_FAILED_UNKNOWN = "sign_in_failed_unknown"  # one row a day, counted
+TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+RECOVERY_CODE_USED = "recovery_code_used"
 SIGN_OUT = "sign_out"
 SESSION_EXPIRED = "session_expired"
 EXPORT = "export"
@@ -21,6 +26,10 @@ PURGE = "purge"
 ACCOUNT_CREATED = "account_created"
 ACCOUNT_DISABLED = "account_disabled"
 PASSWORD_SET = "password_set"
+ACCOUNT_ENABLED = "account_enabled"
+ROLE_SET = "role_set"
+TWO_FACTOR_RESET = "two_factor_reset"
+SESSIONS_ENDED = "sessions_ended"
 
 
 def record(action: str, actor: str | None, **details) -> AuditEvent:
@@ -34,6 +43,21 @@ def record(action: str, actor: str | None, **details) -> AuditEvent:
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def record_unknown_sign_in_failure() -> None:
+    """Count a failed sign-in for an unknown account: today's row goes up by one (a row is added only
+    for the first of the day), so a flood of made-up names adds no rows and nothing typed is kept."""
+    at = datetime.now(timezone.utc).replace(microsecond=0)
+    midnight = datetime.combine(at.date(), time(0), tzinfo=timezone.utc)
+    counted = db.session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.action == SIGN_IN_FAILED_UNKNOWN, AuditEvent.occurred_at >= midnight)
+        .values(count=AuditEvent.count + 1)
+    ).rowcount
+    if not counted:
+        db.session.add(AuditEvent(occurred_at=at, actor=None, action=SIGN_IN_FAILED_UNKNOWN, details={}, count=1))
+    db.session.commit()
 
 
 def recent(limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
@@ -52,11 +76,30 @@ def describe(event: AuditEvent) -> str:
         "unknown_user": _("no such account"),
         "disabled": _("account disabled"),
         "wrong_password": _("wrong password"),
+        "wrong_code": _("wrong two-factor code"),
     }
     if event.action == SIGN_IN:
         return _("Signed in")
     if event.action == SIGN_IN_FAILED:
         return _("Sign-in failed: %(reason)s", reason=reasons.get(d.get("reason"), d.get("reason", "")))
+    if event.action == SIGN_IN_FAILED_UNKNOWN:
+        return ngettext(
+            "A failed sign-in for an unknown account (this day)",
+            "%(num)s failed sign-ins for unknown accounts (this day)",
+            event.count or 1,
+        )
+    if event.action == TWO_FACTOR_ENROLLED:
+        return _("Set up two-factor sign-in")
+    if event.action == RECOVERY_CODE_USED:
+        return _("Signed in with a recovery code (%(left)s left)", left=d.get("left"))
+    if event.action == ACCOUNT_ENABLED:
+        return _("Enabled the account %(username)s", username=d.get("username"))
+    if event.action == ROLE_SET:
+        return _("Made %(username)s %(role)s", username=d.get("username"), role=_article(d.get("role")))
+    if event.action == TWO_FACTOR_RESET:
+        return _("Reset two-factor sign-in for %(username)s", username=d.get("username"))
+    if event.action == SESSIONS_ENDED:
+        return _("Ended the sessions of %(username)s (%(count)s)", username=d.get("username"), count=d.get("sessions"))
     if event.action == SIGN_OUT:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:
@@ -98,12 +141,18 @@ def describe(event: AuditEvent) -> str:
             drafts=d.get("drafts"),
         )
     if event.action == ACCOUNT_CREATED:
+        if d.get("role"):
+            return _("Created the account %(username)s (%(role)s)", username=d.get("username"), role=d.get("role"))
         return _("Created the account %(username)s", username=d.get("username"))
     if event.action == ACCOUNT_DISABLED:
         return _("Disabled the account %(username)s", username=d.get("username"))
     if event.action == PASSWORD_SET:
         return _("Set a new password for %(username)s", username=d.get("username"))
     return event.action
+
+
+def _article(role: str | None) -> str:
+    return {"admin": _("an admin"), "analyst": _("an analyst"), "viewer": _("a viewer")}.get(role or "", role or "")
 
 
 def local_time(event: AuditEvent) -> str:

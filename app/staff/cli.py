@@ -25,26 +25,59 @@ def _run(change, *args):
         raise click.ClickException(str(error)) from error
 
 
+ROLE = click.Choice(auth.ROLES)
+
+
 @staff_cli.command("create")
 @click.argument("username")
+@click.option("--role", type=ROLE, default=auth.accounts.DEFAULT_ROLE, show_default=True,
+              help="viewer: summaries; analyst: also exports; admin: also accounts and the audit trail.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-def create(username: str, password_stdin: bool):
-    """Create a staff account (asks for the password twice)."""
-    user = _run(auth.create_user, username, _password(password_stdin))
-    click.echo(f"Created {user.username}.")
+def create(username: str, role: str, password_stdin: bool):
+    """Create a staff account (asks for the password twice). It sets up two-factor at its first sign-in."""
+    user = _run(auth.create_user, username, _password(password_stdin), role)
+    click.echo(f"Created {user.username} ({user.role}).")
 
 
 @staff_cli.command("list")
 def list_accounts():
-    """List staff accounts and whether each can sign in."""
+    """List staff accounts: role, whether each can sign in, and whether two-factor is set up."""
     for user in auth.list_users():
-        click.echo(f"{user.username}\t{'active' if user.active else 'disabled'}")
+        state = "active" if user.active else "disabled"
+        two_factor = "2fa" if user.totp_secret else "no-2fa"
+        click.echo(f"{user.username}\t{user.role}\t{state}\t{two_factor}")
+
+
+@staff_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=ROLE)
+def set_role(username: str, role: str):
+    """Give an account another role; its open sessions end."""
+    user = _run(auth.set_role, username, role)
+    click.echo(f"{user.username} is now {user.role}.")
+
+
+@staff_cli.command("reset-2fa")
+@click.argument("username")
+def reset_two_factor(username: str):
+    """For a lost phone: forget an account's two-factor and recovery codes; it sets them up again at its
+    next sign-in (with its password). Its open sessions end."""
+    user = _run(auth.reset_two_factor, username)
+    click.echo(f"Reset two-factor sign-in for {user.username}: they set it up again at their next sign-in.")
+
+
+@staff_cli.command("end-sessions")
+@click.argument("username")
+def end_sessions(username: str):
+    """Sign an account out everywhere."""
+    ended = _run(auth.end_sessions, username)
+    click.echo(f"Ended {ended} sessions of {auth.normalise_username(username)}.")
 
 
 @staff_cli.command("disable")
 @click.argument("username")
 def disable(username: str):
-    """Stop an account signing in; its open sessions end."""
+    """Stop an account signing in; its open sessions end at once."""
     user = _run(auth.disable_user, username)
     click.echo(f"Disabled {user.username}.")
 

@@ -4,12 +4,11 @@ Each is a POST carrying the CSRF token (a download that reads every answer is an
 page) and is recorded in the audit trail like the CSV export. Role needed: analyst.
 """
 
-from flask import Response, render_template, request
-from flask_login import current_user
+from flask import Response, g, render_template, request
 from werkzeug.wsgi import wrap_file
 
 from app.questionnaire import QUESTIONNAIRE
-from app.staff import audit, bp, summaries
+from app.staff import ANALYST, access, audit, bp, summaries
 from app.staff.exports import r, xlsx
 from app.staff.exports.files import open_and_remove
 from app.staff.exports.rows import count_responses
@@ -25,7 +24,7 @@ def _export_page(form: ExportForm, status: int, **extra):
 def _audited_filters(form: ExportForm, export_format: str, rows: int) -> dict:
     start, end = form.start.data, form.end.data
     details = {"format": export_format, "start": start and start.isoformat(), "end": end and end.isoformat(), "rows": rows}
-    audit.record(audit.EXPORT, current_user.username, **details)
+    audit.record(audit.EXPORT, g.staff_user.username, **details)
     return {"start": start, "end": end}
 
 
@@ -36,6 +35,7 @@ def _attachment(file, mimetype: str, filename: str) -> Response:
 
 
 @bp.post("/export.xlsx")
+@access(ANALYST)
 def export_xlsx():
     form = ExportForm(request.form)
     if not form.validate():
@@ -49,6 +49,7 @@ def export_xlsx():
 
 
 @bp.post("/export-spss.zip")
+@access(ANALYST)
 def export_spss():
     form = ExportForm(request.form)
     if not form.validate():
@@ -63,8 +64,9 @@ def export_spss():
 
 
 @bp.post("/labels.R")
+@access(ANALYST)
 def r_script():
-    audit.record(audit.R_SCRIPT, current_user.username)
+    audit.record(audit.R_SCRIPT, g.staff_user.username)
     response = Response(r.r_script(QUESTIONNAIRE), mimetype="text/plain")
     response.headers["Content-Disposition"] = 'attachment; filename="survey-labels.R"'
     return response

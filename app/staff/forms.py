@@ -3,7 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, PasswordField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from app.staff.auth.passwords import has_odd_characters
+
+
+def plain_text(form, field):
+    """NUL, other control characters, zero-width and unassigned characters are a form error in any staff
+    field: never stored, never sent to the database (PostgreSQL refuses NUL in text)."""
+    if isinstance(field.data, str) and has_odd_characters(field.data):
+        raise ValidationError(_l("Use only letters, numbers, spaces and punctuation"))
 
 
 class DayField(DateField):
@@ -32,8 +41,23 @@ class Choice(Field):
 
 
 class SignInForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username"))])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
+    username = StringField(
+        _l("Username"), validators=[InputRequired(_l("Enter your username")), Length(max=64, message=_l("A username is at most 64 characters")), plain_text]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Enter your password")), Length(max=256, message=_l("A password is at most 256 characters")), plain_text]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(_l("Enter the 6-digit code from your app, or a recovery code")),
+            Length(max=32, message=_l("Enter the 6-digit code from your app, or a recovery code")),
+            plain_text,
+        ],
+    )
 
 
 class GetForm(FlaskForm):
@@ -43,7 +67,9 @@ class GetForm(FlaskForm):
         csrf = False
 
 
-class ExportForm(GetForm):
+class ExportForm(FlaskForm):
+    """Sent by POST with the CSRF token: an export is a download another site must not start."""
+
     start = DayField(_l("From (first day)"), validators=[Optional()], format="%Y-%m-%d")
     end = DayField(_l("To (last day)"), validators=[Optional()], format="%Y-%m-%d")
     values = Choice(
@@ -69,6 +95,10 @@ class GroupForm(GetForm):
     group = Choice(_l("Show"), message=_l("Choose one of the groups shown"), default="")
 
 
+class CodebookForm(FlaskForm):
+    bom = Choice(_l("Open with"), choices=[("1", "1"), ("0", "0")], default="1")
+
+
 class BreakdownForm(GroupForm):
     question = Choice(_l("Question"), message=_l("Choose one of the questions shown"))
     by = Choice(_l("Broken down by"), message=_l("Choose one of the questions shown"))
@@ -86,3 +116,29 @@ class SummaryDownloadForm(BreakdownForm):
     """Which summary table to download: `question` alone (a dashboard table, or "days"), or by `by`."""
 
     by = Choice(message=_l("Choose one of the questions shown"), default="")
+
+
+class AccountForm(FlaskForm):
+    """An admin creates an account; the new member of staff changes nothing until they sign in."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[InputRequired(_l("Enter a username")), Length(max=64, message=_l("A username is at most 64 characters")), plain_text],
+    )
+    password = PasswordField(
+        _l("Password (12 characters or more, hard to guess)"),
+        validators=[InputRequired(_l("Enter a password")), Length(max=256, message=_l("A password is at most 256 characters")), plain_text],
+    )
+    role = Choice(
+        _l("Role"),
+        choices=[
+            ("viewer", _l("Viewer: the dashboard and breakdowns (small counts hidden)")),
+            ("analyst", _l("Analyst: also row-level exports and the codebook")),
+            ("admin", _l("Admin: also staff accounts and the audit trail")),
+        ],
+        default="analyst",
+    )
+
+
+class AccountActionForm(FlaskForm):
+    """The buttons beside an account: only the CSRF token (the account is in the address)."""

@@ -1,18 +1,18 @@
 """Summary tables as CSV: a POST with the CSRF token, audited, holding exactly what the page shows
 (the same protected counts and shares, the same words for hidden ones). Role needed: viewer."""
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, g, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.questionnaire import QUESTIONNAIRE
-from app.staff import audit, bp, summaries
+from app.staff import VIEWER, access, audit, bp, summaries
 from app.staff.exports.csv import BOM, csv_text
 from app.staff.forms import SummaryDownloadForm
 from app.staff.summaries import pages
 
 
 @bp.post("/summary.csv")
+@access(VIEWER)
 def summary_csv():
     threshold = current_app.config["STAFF_SUPPRESSION_THRESHOLD"]
     form = SummaryDownloadForm(request.form)
@@ -33,7 +33,7 @@ def summary_csv():
         rows = pages.one_way_rows(table, threshold, share) if table and not table.withheld else None
     if rows is None:
         return _not_shown()
-    audit.record(audit.SUMMARY, current_user.username, question=form.question.data, by=form.by.data or None, group=form.group.data or None)
+    audit.record(audit.SUMMARY, g.staff_user.username, question=form.question.data, by=form.by.data or None, group=form.group.data or None)
     name = "-".join(part.replace(":", "-") for part in ("summary", form.question.data, form.by.data, form.group.data) if part)
     response = Response(BOM + csv_text(rows), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

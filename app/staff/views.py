@@ -2,18 +2,19 @@
 
 from datetime import date
 
-from flask import Response, current_app, flash, redirect, render_template, request, session, stream_with_context, url_for
+from flask import Response, current_app, g, make_response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
 
 from app.questionnaire import QUESTIONNAIRE
-from app.staff import LAST_SEEN, audit, auth, bp, summaries
-from app.staff.summaries import pages
-from app.staff.summaries.charts import bar_chart
+from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, VIEWER, access, audit, auth, bp, summaries
+from app.staff.auth import sessions
+from app.staff.auth import two_factor as totp
 from app.staff.exports.codebook import codebook_chunks
 from app.staff.exports.csv import export_chunks
 from app.staff.exports.rows import count_responses
-from app.staff.forms import BreakdownForm, ExportForm, GroupForm, SignInForm
+from app.staff.forms import BreakdownForm, CodeForm, CodebookForm, ExportForm, GroupForm, SignInForm
+from app.staff.summaries import pages
+from app.staff.summaries.charts import bar_chart
 from app.survey.release import waiting_count
 
 
@@ -21,43 +22,128 @@ def _threshold() -> int:
     return current_app.config["STAFF_SUPPRESSION_THRESHOLD"]
 
 
-def _policy() -> auth.Lockout:
-    return auth.Lockout(current_app.config["STAFF_LOCKOUT_FAILURES"], current_app.config["STAFF_LOCKOUT_MINUTES"])
+def _actor() -> str:
+    return g.staff_user.username
+
+
+def _too_many(form, template: str, retry_after: float, busy: bool = False, **context):
+    """A 429 page with Retry-After: the form again, saying how long to wait. Nothing was checked."""
+    seconds = max(1, round(retry_after))
+    if busy:
+        message = _("The staff area is busy. Wait %(seconds)s seconds, then try again.", seconds=seconds)
+    else:
+        message = _("Too many attempts. Wait %(seconds)s seconds, then try again.", seconds=seconds)
+    form.form_errors.append(message)
+    return render_template(template, form=form, **context), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access(ANYONE)
 def login():
-    if current_user.is_authenticated:
+    if g.staff_session is not None and g.staff_session.two_factor_done:
         return redirect(url_for("staff.dashboard"))
     form = SignInForm()
-    if form.validate_on_submit():
-        user = auth.sign_in(form.username.data, form.password.data, _policy())
-        if user is not None:
-            session.clear()  # a new session on sign-in: nothing from before carries over
-            login_user(user)
-            session.pop("_id", None)  # Flask-Login's hash of the address and user agent: not kept
-            session[LAST_SEEN] = int(auth.now().timestamp())
-            return redirect(url_for("staff.dashboard"), 303)
-        # One message for every failure: it never says whether the account exists or is locked.
+    context = {"expired": request.args.get("expired") == "1", "signed_out": "signed_out" in request.args}
+    if not form.validate_on_submit():
+        return render_template("staff/login.html", form=form, **context), 400 if form.errors else 200
+    attempt = auth.check_password(form.username.data, form.password.data)
+    if attempt.retry_after:
+        return _too_many(form, "staff/login.html", attempt.retry_after, attempt.busy, **context)
+    if attempt.user is None:
+        # One message for every failure: it never says whether the account exists.
         form.form_errors.append(
-            _(
-                "The username or password is not right, or the account is locked after too many attempts."
-                " Try again later, or ask the person who manages staff accounts."
-            )
+            _("The username or password is not right. Check them and try again, or ask the person who manages staff accounts.")
         )
-    return render_template("staff/login.html", form=form, expired=request.args.get("expired") == "1")
+        return render_template("staff/login.html", form=form, **context), 200
+    # A new session (a new token) at every sign-in; any session this browser had ends. The respondents'
+    # session cookie is not touched, so an answer in progress in the same browser is kept.
+    if g.staff_session is not None:
+        sessions.end(g.staff_session)
+    sessions.purge_expired(current_app)
+    two_factor_needed = current_app.config["STAFF_TWO_FACTOR"]
+    token = sessions.start(attempt.user, two_factor_done=not two_factor_needed)
+    if two_factor_needed:
+        target = url_for("staff.two_factor" if attempt.user.totp_secret else "staff.two_factor_setup")
+    else:
+        audit.record(audit.SIGN_IN, attempt.user.username)
+        target = url_for("staff.dashboard")
+    return sessions.set_cookie(redirect(target, 303), token)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@access(PASSWORD_GIVEN)
+def two_factor():
+    row = g.staff_session
+    if row.two_factor_done:
+        return redirect(url_for("staff.dashboard"))
+    if not row.user.totp_secret:
+        return redirect(url_for("staff.two_factor_setup"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("staff/two_factor.html", form=form), 400 if form.errors else 200
+    wait = auth.code_wait(row.user)
+    if wait:
+        return _too_many(form, "staff/two_factor.html", wait)
+    if not auth.check_code(row.user, form.code.data):
+        form.code.errors = [_("The code is not right, or was used already. Enter the newest code from your app.")]
+        return render_template("staff/two_factor.html", form=form), 200
+    username = row.user.username
+    token = sessions.renew(row, two_factor_done=True)  # a new session id once both factors are given
+    audit.record(audit.SIGN_IN, username)
+    return sessions.set_cookie(redirect(url_for("staff.dashboard"), 303), token)
+
+
+@bp.route("/two-factor/set-up", methods=["GET", "POST"])
+@access(PASSWORD_GIVEN)
+def two_factor_setup():
+    row = g.staff_session
+    if row.two_factor_done or row.user.totp_secret:
+        return redirect(url_for("staff.two_factor"))
+    if not row.pending_totp_secret:
+        sessions.set_pending_secret(row, totp.new_secret())
+    secret = row.pending_totp_secret
+    form = CodeForm()
+    page = {
+        "form": form,
+        "secret": totp.formatted_secret(secret),
+        "qr": totp.qr_svg(totp.provisioning_uri(secret, row.user.username)),
+    }
+    if not form.validate_on_submit():
+        return render_template("staff/two_factor_setup.html", **page), 400 if form.errors else 200
+    wait = auth.code_wait(row.user)
+    if wait:
+        return _too_many(form, "staff/two_factor_setup.html", wait, **{k: v for k, v in page.items() if k != "form"})
+    codes = totp.enrol(row.user, secret, form.code.data, auth.clock.now())
+    if codes is None:
+        auth.code_failed(row.user)  # guessing here is throttled like the sign-in step
+        form.code.errors = [_("The code is not right. Enter the newest code your app shows for this account.")]
+        return render_template("staff/two_factor_setup.html", **page), 200
+    username = row.user.username
+    token = sessions.renew(row, two_factor_done=True)
+    audit.record(audit.TWO_FACTOR_ENROLLED, username)
+    audit.record(audit.SIGN_IN, username)
+    # The recovery codes are shown this once, on this response (never stored as text; no-store).
+    g.staff_session = None
+    return sessions.set_cookie(make_response(render_template("staff/recovery_codes.html", codes=codes)), token)
 
 
 @bp.post("/logout")
+@access(PASSWORD_GIVEN)
 def logout():
-    audit.record(audit.SIGN_OUT, current_user.username)
-    logout_user()
-    session.clear()
-    flash(_("You have signed out."))
-    return redirect(url_for("staff.login"), 303)
+    audit.record(audit.SIGN_OUT, _actor())
+    sessions.end(g.staff_session)
+    return sessions.clear_cookie(redirect(url_for("staff.login", signed_out=1), 303))
+
+
+@bp.post("/sign-out-everywhere")
+@access(VIEWER)
+def sign_out_everywhere():
+    auth.end_sessions(_actor(), actor=_actor())
+    return sessions.clear_cookie(redirect(url_for("staff.login", signed_out=1), 303))
 
 
 @bp.get("")
+@access(VIEWER)
 def dashboard():
     form = GroupForm(request.args)
     form.group.choices = pages.group_choices(QUESTIONNAIRE)
@@ -86,6 +172,7 @@ def _figure_text(row: summaries.Row) -> str:
 
 
 @bp.get("/breakdown")
+@access(VIEWER)
 def breakdown():
     questions, by_questions = summaries.breakdown_questions(QUESTIONNAIRE)
     form = BreakdownForm(request.args)
@@ -112,20 +199,23 @@ def breakdown():
 
 
 @bp.get("/export")
+@access(ANALYST)
 def export():
     return render_template("staff/export.html", form=ExportForm(formdata=None), total=summaries.total_responses())
 
 
-@bp.route("/export.csv", methods=["GET", "POST"])
+@bp.post("/export.csv")
+@access(ANALYST)
 def export_csv():
-    form = ExportForm(request.values)
+    """A download by POST with the CSRF token, so no other site's link or form can start one."""
+    form = ExportForm()
     if not form.validate():
         return render_template("staff/export.html", form=form, total=summaries.total_responses()), 400
     start, end, use_labels, bom = form.start.data, form.end.data, form.values.data == "labels", form.bom.data == "1"
     rows = count_responses(start, end)
     audit.record(
         audit.EXPORT,
-        current_user.username,
+        _actor(),
         start=_iso(start),
         end=_iso(end),
         values=form.values.data,
@@ -136,14 +226,19 @@ def export_csv():
     return _csv_download(stream_with_context(chunks), "survey-responses.csv")
 
 
-@bp.get("/codebook.csv")
+@bp.post("/codebook.csv")
+@access(ANALYST)
 def codebook_csv():
-    bom = request.args.get("bom", "1") != "0"
-    audit.record(audit.CODEBOOK, current_user.username, bom=bom)
+    form = CodebookForm()
+    if not form.validate():
+        return render_template("staff/export.html", form=ExportForm(formdata=None), total=summaries.total_responses()), 400
+    bom = form.bom.data != "0"
+    audit.record(audit.CODEBOOK, _actor(), bom=bom)
     return _csv_download(codebook_chunks(QUESTIONNAIRE, bom=bom), "survey-codebook.csv")
 
 
 @bp.get("/audit")
+@access(ADMIN)
 def audit_trail():
     before = request.args.get("before", type=int)
     events = audit.recent(limit=100, before_id=before)

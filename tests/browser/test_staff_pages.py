@@ -3,6 +3,7 @@ as the public pages, on every staff page and its error states, signing in throug
 
 from datetime import date
 
+import pyotp
 import pytest
 
 from app.extensions import db
@@ -35,7 +36,7 @@ def add_responses(app) -> None:
             ]
             db.session.add(response)
         db.session.commit()
-        auth.create_user("analyst", PASSWORD)
+        auth.create_user("analyst", PASSWORD, "admin")
 
 
 def test_staff_pages_pass_axe_and_the_nu_html_checker(browser_page, serve_app):
@@ -45,13 +46,19 @@ def test_staff_pages_pass_axe_and_the_nu_html_checker(browser_page, serve_app):
 
     response = page.goto(f"{server.url}/staff/login")
     checks.check(page, response, "staff sign-in", quick_exit=False)
-    checks.check(page, press(page), "staff sign-in, fields missing", quick_exit=False)
+    checks.check(page, press(page), "staff sign-in, fields missing", status=400, quick_exit=False)
     page.fill("#username", "analyst")
     page.fill("#password", "not the password")
     checks.check(page, press(page), "staff sign-in, failed", quick_exit=False)
     page.fill("#username", "analyst")
     page.fill("#password", PASSWORD)
-    checks.check(page, press(page), "staff dashboard", quick_exit=False)
+    checks.check(page, press(page), "staff two-factor set-up", quick_exit=False)
+    secret = page.inner_text(".secret code").replace(" ", "")
+    page.fill("#code", "000000")
+    checks.check(page, press(page), "staff two-factor set-up, wrong code", quick_exit=False)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    checks.check(page, press(page), "staff recovery codes", quick_exit=False)
+    checks.check(page, press(page, "main a.button"), "staff dashboard", quick_exit=False)
 
     response = page.goto(f"{server.url}/staff?group=area:birmingham")
     checks.check(page, response, "staff dashboard for one group", quick_exit=False)
@@ -79,8 +86,14 @@ def test_staff_pages_pass_axe_and_the_nu_html_checker(browser_page, serve_app):
     response = page.goto(f"{server.url}/staff/audit")
     checks.check(page, response, "staff audit trail", quick_exit=False)
 
+    response = page.goto(f"{server.url}/staff/accounts")
+    checks.check(page, response, "staff accounts", quick_exit=False)
+    page.fill("main form[action='/staff/accounts'] #username", "new")
+    page.fill("main form[action='/staff/accounts'] #password", "aaaaaaaaaaaa")
+    checks.check(page, press(page, "main form[action='/staff/accounts'] button"), "staff accounts, weak password", status=400, quick_exit=False)
+
     # Sign out from the header; the sign-in page says so.
-    checks.check(page, press(page, "header form button"), "staff signed out", quick_exit=False)
+    checks.check(page, press(page, "header form button >> nth=0"), "staff signed out", quick_exit=False)
     assert "You have signed out." in page.inner_text("main")
 
     checks.validate_html()

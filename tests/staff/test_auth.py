@@ -1,68 +1,54 @@
-"""Sign-in, lockout, the one guard on every staff route, CSRF, sign-out and idle sessions."""
+"""Sign-in as an attacker would try it: sessions that end on the server, a cookie of its own, the throttle,
+the audit trail's contents, odd bytes, weak passwords. Each finding of the security review is a test here."""
 
 import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, SignInFailure, StaffUser
+from app.models import AuditEvent, StaffSession, StaffUser
 from app.staff import auth
-from tests.helpers import soup, stored_values
-from tests.staff.conftest import PASSWORD, USERNAME, csrf_token, sign_in
+from app.staff.auth import clock
+from tests.helpers import Respondent, soup, stored_values
+from tests.staff.conftest import (
+    PASSWORD,
+    USERNAME,
+    csrf_token,
+    make_user,
+    post_password,
+    sign_in,
+    staff_cookie,
+)
 
 GENERIC = "The username or password is not right"
+REAL_NOW = clock.now
 
 
-def staff_rules(app, method):
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff") and method in rule.methods]
-
-
-def audit_actions(app):
+def audit_rows(app):
     with app.app_context():
-        return [(e.actor, e.action, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        return [(e.actor, e.action, e.details, e.count) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-REAL_NOW = auth.now
+def move_clock(monkeypatch, **delta):
+    """From now on, the clock reads that much later than the real time."""
+    monkeypatch.setattr(clock, "now", lambda: REAL_NOW() + timedelta(**delta))
 
 
-def move_clock(monkeypatch, minutes):
-    """From now on, the clock reads `minutes` later than the real time."""
-    monkeypatch.setattr(auth, "now", lambda: REAL_NOW() + timedelta(minutes=minutes))
+def export(client, token=None):
+    """Download the export; the streamed body is read and closed here, so no generator outlives the test."""
+    response = client.post("/staff/export.csv", data={"csrf_token": token or csrf_token(client, "/staff/export"), "values": "codes", "bom": "1"})
+    response.get_data()
+    response.close()
+    return response
 
 
-def test_there_are_staff_routes_to_check(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")}
-    assert {"staff.login", "staff.logout", "staff.dashboard", "staff.export_csv", "staff.codebook_csv",
-            "staff.audit_trail", "staff.breakdown", "staff.export"} <= endpoints
-
-
-def test_every_staff_route_refuses_an_anonymous_visitor(app, client, staff_user):
-    token = csrf_token(client, "/staff/login")
-    checked = 0
-    for method in ("GET", "POST"):
-        for rule in staff_rules(app, method):
-            if rule.endpoint == "staff.login":
-                continue
-            response = client.open(rule.rule, method=method, data={"csrf_token": token} if method == "POST" else None)
-            assert response.status_code == 302, (method, rule.rule)
-            assert response.headers["Location"] == "/staff/login", rule.rule
-            assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
-            checked += 1
-    assert checked >= 7
-
-
-@pytest.mark.parametrize("path", ["/staff/no-such-page", "/staff/export/nothing", "/staff"])
-def test_no_staff_address_is_indexed_not_even_a_missing_one(client, path):
-    response = client.get(path)
-    assert response.status_code in (302, 404)
-    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
-
-
-def test_public_pages_may_be_indexed(client):
-    assert "X-Robots-Tag" not in client.get("/").headers
-    assert "X-Robots-Tag" not in client.get("/staffing").headers  # a 404 outside the staff area
+def replay(app, cookie_value, token):
+    """A fresh browser holding only a copy of the staff cookie (and a CSRF token of its own)."""
+    thief = app.test_client()
+    thief.set_cookie("staff", cookie_value)
+    return thief
 
 
 def test_sign_in_page(client):
@@ -75,188 +61,312 @@ def test_sign_in_page(client):
     assert form["action"] == "/staff/login"
     assert form.select_one("input[name=username]")["autocomplete"] == "username"
     assert form.select_one("input[name=password][type=password]")["autocomplete"] == "current-password"
-    assert page.select_one("label[for=username]") and page.select_one("label[for=password]")
     assert not page.select(".quick-exit, .quick-exit-first, .languages, a[href='/exit']")
-    assert page.select_one("a.skip-link[href='#main']")
-    assert page.select_one("meta[name=robots]")["content"] == "noindex, nofollow"
 
 
 def test_missing_fields_are_errors_linked_from_the_summary(client):
-    token = csrf_token(client, "/staff/login")
-    page = soup(client.post("/staff/login", data={"csrf_token": token}))
+    page = soup(client.post("/staff/login", data={"csrf_token": csrf_token(client, "/staff/login")}))
     assert page.title.string.startswith("Error:")
     assert [a["href"] for a in page.select(".error-summary a")] == ["#username", "#password"]
-    assert page.select_one("#username")["aria-describedby"] == "username-error"
-
-
-def test_signing_in_starts_a_new_session_holding_no_address(app, client, staff_user):
-    with client.session_transaction() as session:
-        session["draft"] = "a survey draft token from before"
-    response = client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(client, "/staff/login"), "username": "  Analyst ", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "203.0.113.9", "HTTP_USER_AGENT": "TestBrowser/9.9"},
-    )
-    assert response.status_code == 303 and response.headers["Location"] == "/staff"
-    with client.session_transaction() as session:
-        assert "draft" not in session
-        assert "_id" not in session  # Flask-Login's hash of the address and user agent
-        assert session["_user_id"].startswith("1:")
-    assert client.get("/staff").status_code == 200
-    assert audit_actions(app)[-1][:2] == (USERNAME, "sign_in")
 
 
 def test_password_is_hashed_with_scrypt(app, staff_user):
     with app.app_context():
         user = db.session.scalar(select(StaffUser))
-        assert user.password_hash.startswith("scrypt:")
-        assert PASSWORD not in user.password_hash
+        assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+
+
+# Sessions that really end.
+
+
+def test_the_cookie_holds_only_a_random_id_whose_hash_is_stored(app, staff):
+    token = staff_cookie(staff)
+    with app.app_context():
+        ids = db.session.scalars(select(StaffSession.id)).all()
+    assert len(token) >= 40 and token not in ids and len(ids) == 1
+    assert token not in "\n".join(stored_values(app))
+
+
+def test_finding_a_cookie_copied_before_sign_out_no_longer_downloads_an_export(app, staff):
+    copied = staff_cookie(staff)
+    thief = replay(app, copied, None)
+    assert export(thief).status_code == 200  # the copy works while the session lives
+    response = staff.post("/staff/logout", data={"csrf_token": csrf_token(staff)})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/login?signed_out=1"
+    assert "You have signed out." in soup(staff.get(response.headers["Location"])).get_text()
+    thief = replay(app, copied, None)
+    assert thief.get("/staff/export").headers["Location"] == "/staff/login"
+    token = csrf_token(thief, "/staff/login")
+    refused = thief.post("/staff/export.csv", data={"csrf_token": token, "values": "codes", "bom": "1"})
+    assert refused.status_code == 302 and refused.headers["Location"] == "/staff/login"
+    assert audit_rows(app)[-1][:2] == (USERNAME, "sign_out")
 
 
 @pytest.mark.parametrize(
-    "username, password, reason",
-    [
-        (USERNAME, "wrong password here", "wrong_password"),
-        ("nobody", PASSWORD, "unknown_user"),
-        ("disabled", PASSWORD, "disabled"),
-    ],
+    "ending",
+    ["idle", "absolute", "disabled", "password", "role", "reset_2fa", "everywhere", "admin_ends"],
 )
-def test_one_generic_message_for_any_failure(app, client, staff_user, username, password, reason):
+def test_a_copied_cookie_dies_with_every_way_a_session_ends(app, staff, monkeypatch, ending):
+    copied = staff_cookie(staff)
     with app.app_context():
-        auth.create_user("disabled", PASSWORD)
-        auth.disable_user("disabled")
-    response = sign_in(client, username, password)
-    page = soup(response)
-    assert response.status_code == 200
-    assert GENERIC in page.select_one(".error-summary").get_text()
-    assert page.title.string.startswith("Error: Sign in")
-    assert client.get("/staff").status_code == 302
-    assert audit_actions(app)[-1] == (username, "sign_in_failed", {"reason": reason})
+        if ending == "disabled":
+            auth.disable_user(USERNAME)
+        elif ending == "password":
+            auth.set_password(USERNAME, "another long password")
+        elif ending == "role":
+            auth.set_role(USERNAME, "analyst")
+        elif ending == "reset_2fa":
+            auth.reset_two_factor(USERNAME)
+        elif ending == "admin_ends":
+            auth.end_sessions(USERNAME)
+    if ending == "idle":
+        move_clock(monkeypatch, minutes=31)
+    elif ending == "absolute":
+        # Busy all day: never idle, but 12 hours after the password the session ends anyway.
+        for minutes in range(20, 12 * 60, 20):
+            move_clock(monkeypatch, minutes=minutes)
+            assert replay(app, copied, None).get("/staff").status_code == 200
+        move_clock(monkeypatch, hours=12, minutes=1)
+    elif ending == "everywhere":
+        other = app.test_client()
+        assert sign_in(other).status_code == 303
+        assert other.post("/staff/sign-out-everywhere", data={"csrf_token": csrf_token(other)}).status_code == 303
+        assert other.get("/staff").status_code == 302
+    response = replay(app, copied, None).get("/staff")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/login")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffSession)) == 0
+
+
+def test_idle_and_absolute_endings_say_why(app, staff, monkeypatch):
+    move_clock(monkeypatch, minutes=29)
+    assert staff.get("/staff").status_code == 200  # activity moves the idle clock on
+    move_clock(monkeypatch, minutes=29 + 31)
+    response = staff.get("/staff")
+    assert response.headers["Location"] == "/staff/login?expired=1"
+    assert "not used for 30 minutes" in soup(staff.get(response.headers["Location"])).get_text()
+
+
+def test_a_new_session_id_at_sign_in_and_after_the_second_factor(app, client, staff_user):
+    post_password(client)
+    first = staff_cookie(client)
+    post_password(client)  # signing in again: a new id, and the first one ends
+    after_password = staff_cookie(client)
+    assert after_password != first and replay(app, first, None).get("/staff/two-factor").status_code == 302
+    assert client.get("/staff").headers["Location"] == "/staff/two-factor"  # a password alone opens nothing
+    assert client.get("/staff/export").headers["Location"] == "/staff/two-factor"
+    token = csrf_token(client, "/staff/two-factor")
+    from tests.staff.conftest import next_code
+
+    assert client.post("/staff/two-factor", data={"csrf_token": token, "code": next_code(app)}).status_code == 303
+    assert staff_cookie(client) != after_password
+    assert replay(app, after_password, None).get("/staff/two-factor").status_code == 302
+
+
+# The staff cookie is its own.
+
+
+def test_finding_signing_in_keeps_a_respondents_draft_in_the_same_browser(app, client, staff_user):
+    respondent = Respondent(client)
+    respondent.start()
+    assert respondent.answer("safe_day").status_code == 303
+    assert sign_in(client).status_code == 303
+    assert client.post("/staff/logout", data={"csrf_token": csrf_token(client)}).status_code == 303
+    page = soup(client.get("/question/1"))
+    assert page.select_one("input[name=safe_day_street][checked]")["value"] == "very_safe"
+
+
+def test_the_respondents_quick_exit_does_not_sign_staff_out_on_the_server(app, staff):
+    # The browser's Clear-Site-Data removes every cookie; the server ends only the respondent's draft.
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(StaffSession))
+    staff.get("/exit")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffSession)) == before == 1
+
+
+# The throttle: growing delays, never a lock; no hashing when refused.
+
+
+def test_finding_wrong_passwords_do_not_lock_the_owner_out(app, client, staff_user, monkeypatch):
+    attacker = app.test_client()
+    for _ in range(3):
+        assert post_password(attacker, USERNAME, "not the password at all").status_code == 200
+    # Now each attempt waits for a growing delay; attempts during it are refused (429) and do not count.
+    refused = post_password(attacker, USERNAME, "not the password at all")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert "Too many attempts" in soup(refused).select_one(".error-summary").get_text()
+    move_clock(monkeypatch, seconds=2)
+    assert post_password(attacker, USERNAME, "not the password at all").status_code == 200  # the 4th counts
+    assert post_password(attacker, USERNAME, "not the password at all").headers["Retry-After"] == "2"
+    # However long the attack goes on, the real owner waits at most STAFF_SIGNIN_MAX_DELAY_SECONDS.
+    with app.app_context():
+        user = auth.find_user(USERNAME)
+        user.failed_passwords = 500
+        db.session.commit()
+    move_clock(monkeypatch, seconds=2 + 61)
+    assert sign_in(client).status_code == 303
+
+
+def test_a_refused_attempt_hashes_nothing(app, client, staff_user, monkeypatch):
+    checked = []
+    real = auth.passwords.check_password_hash
+    monkeypatch.setattr(auth.passwords, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    for _ in range(3):
+        post_password(client, USERNAME, "not the password at all")
+    assert len(checked) == 3
+    for _ in range(5):
+        assert post_password(client, USERNAME, "not the password at all").status_code == 429
+    assert len(checked) == 3
+
+
+def test_unknown_usernames_are_throttled_alike_and_leave_no_row(app, client):
+    for _ in range(3):
+        assert post_password(client, "nobody", "some password here").status_code == 200
+    assert post_password(client, "nobody", "some password here").status_code == 429
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 0
+    assert "nobody" not in "\n".join(stored_values(app))
 
 
 def test_an_unknown_username_still_checks_a_password_hash(app, client, monkeypatch):
     checked = []
-    real_check = auth.check_password_hash
-    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: checked.append(h) or real_check(h, p))
-    sign_in(client, "nobody", "some password")
+    real = auth.passwords.check_password_hash
+    monkeypatch.setattr(auth.passwords, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    post_password(client, "nobody", "some password")
     assert len(checked) == 1 and checked[0].startswith("scrypt:")
 
 
-def test_lockout_holds_across_two_app_instances_sharing_one_database(make_app, monkeypatch, tmp_path):
-    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    first, second = make_app(SQLALCHEMY_DATABASE_URI=database), make_app(SQLALCHEMY_DATABASE_URI=database)
-    with first.app_context():
-        auth.create_user(USERNAME, PASSWORD)
-    one, two = first.test_client(), second.test_client()
-    for _ in range(5):
-        assert sign_in(one, USERNAME, "not the password").status_code == 200
-    # The sixth attempt, on the other server, with the right password: locked, with the same message.
-    response = sign_in(two, USERNAME, PASSWORD)
+def test_a_process_checks_a_bounded_number_of_passwords(make_app):
+    app = make_app(STAFF_PASSWORD_CHECKS_PER_MINUTE=1, STAFF_PASSWORD_CHECKS_BURST=2)  # one more a minute
+    statuses = [post_password(app.test_client(), f"user{index}", "some password here").status_code for index in range(4)]
+    assert statuses[:2] == [200, 200] and statuses[2] == 429
+    page = post_password(app.test_client(), "someone", "some password here")
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
+    assert soup(page).h1.get_text() == "The staff area is busy"
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_a_process_hashes_one_password_at_a_time(app):
+    checks = app.extensions["staff_password_checks"]
+    with checks.slot():
+        with pytest.raises(auth.throttle.Busy):
+            with checks.slot():
+                pass
+    with checks.slot():
+        pass  # free again
+
+
+# The audit trail's contents.
+
+
+def test_finding_text_typed_for_an_unknown_account_is_never_stored(app, client, staff_user):
+    typed = "MyS3cret-password-typed-in-the-wrong-box"
+    for _ in range(3):
+        post_password(client, typed, "anything at all")
+    post_password(client, USERNAME, "not the password at all")
+    rows = audit_rows(app)
+    assert typed.lower() not in json.dumps(rows).lower()
+    assert typed.lower() not in "\n".join(stored_values(app)).lower()
+    unknown = [row for row in rows if row[1] == "sign_in_failed_unknown"]
+    assert unknown == [(None, "sign_in_failed_unknown", {}, 3)]  # one row a day, counted
+    assert rows[-1][:3] == (USERNAME, "sign_in_failed", {"reason": "wrong_password"})
+    sign_in(client)
+    page = soup(client.get("/staff/audit")).get_text()
+    assert "3 failed sign-ins for unknown accounts" in page and typed.lower() not in page.lower()
+
+
+@pytest.mark.parametrize(
+    "username, password",
+    [(USERNAME, "wrong password here"), ("nobody", PASSWORD), ("disabled", PASSWORD)],
+)
+def test_one_generic_message_for_any_failure(app, client, staff_user, username, password):
+    make_user(app, "disabled")
+    with app.app_context():
+        auth.disable_user("disabled")
+    response = post_password(client, username, password)
+    assert response.status_code == 200
     assert GENERIC in soup(response).select_one(".error-summary").get_text()
-    assert two.get("/staff").status_code == 302
-    with second.app_context():
-        assert db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc())).details == {"reason": "locked"}
-        assert len(db.session.scalars(select(SignInFailure)).all()) == 5  # attempts while locked do not extend it
-    move_clock(monkeypatch, 14)
-    assert sign_in(two, USERNAME, PASSWORD).status_code == 200  # still locked
-    move_clock(monkeypatch, 16)  # 16 minutes after the fifth failure
-    assert sign_in(two, USERNAME, PASSWORD).status_code == 303
-    with second.app_context():
-        assert db.session.scalars(select(SignInFailure)).all() == []
-
-
-def test_failures_spread_over_more_than_the_window_do_not_lock(app, client, staff_user, monkeypatch):
-    for _ in range(4):
-        sign_in(client, USERNAME, "not the password")
-    move_clock(monkeypatch, 16)
-    sign_in(client, USERNAME, "not the password")
-    assert sign_in(client).status_code == 303
-
-
-def test_lockout_is_per_username(app, client, staff_user):
-    with app.app_context():
-        auth.create_user("colleague", PASSWORD)
-    for _ in range(5):
-        sign_in(client, USERNAME, "not the password")
-    assert sign_in(client, "colleague", PASSWORD).status_code == 303
-
-
-@pytest.mark.parametrize("signed_in", [False, True])
-def test_csrf_on_every_staff_post(app, client, staff_user, signed_in):
-    if signed_in:
-        sign_in(client)
-    rules = staff_rules(app, "POST")
-    assert {rule.endpoint for rule in rules} >= {
-        "staff.login", "staff.logout", "staff.export_csv", "staff.export_xlsx", "staff.export_spss", "staff.r_script",
-    }
-    for rule in rules:
-        for data in ({}, {"csrf_token": "forged"}):
-            response = client.post(rule.rule, data={"username": USERNAME, "password": PASSWORD, **data})
-            assert response.status_code == 400, rule.rule
-            assert soup(response).h1.get_text() == "Sorry, that form has expired"
-    assert (client.get("/staff").status_code == 200) is signed_in
-
-
-def test_sign_out_is_a_post_that_ends_the_session(app, staff):
-    assert staff.get("/staff/logout").status_code == 405
-    page = soup(staff.get("/staff"))
-    form = page.select_one("header form[action='/staff/logout'][method=post]")
-    response = staff.post("/staff/logout", data={"csrf_token": form.select_one("input[name=csrf_token]")["value"]})
-    assert response.status_code == 303 and response.headers["Location"] == "/staff/login"
-    assert "You have signed out." in soup(staff.get("/staff/login")).get_text()
-    assert staff.get("/staff").status_code == 302
-    assert audit_actions(app)[-1][:2] == (USERNAME, "sign_out")
-
-
-def test_idle_sessions_end_after_30_minutes(app, staff, monkeypatch):
-    move_clock(monkeypatch, 29)
-    assert staff.get("/staff/audit").status_code == 200  # activity moves the idle clock on
-    move_clock(monkeypatch, 29 + 29)
-    assert staff.get("/staff/audit").status_code == 200
-    move_clock(monkeypatch, 29 + 29 + 31)
-    response = staff.get("/staff/audit")
-    assert response.status_code == 302 and response.headers["Location"] == "/staff/login?expired=1"
-    assert "not used for 30 minutes" in soup(staff.get(response.headers["Location"])).get_text()
-    monkeypatch.undo()
-    assert staff.get("/staff").status_code == 302
-    assert audit_actions(app)[-1][:2] == (USERNAME, "session_expired")
-
-
-def test_disabling_an_account_or_changing_its_password_ends_its_sessions(app, staff):
-    with app.app_context():
-        auth.set_password(USERNAME, "another long password")
-    assert staff.get("/staff").status_code == 302
-    assert sign_in(staff, USERNAME, "another long password").status_code == 303
-    with app.app_context():
-        auth.disable_user(USERNAME)
-    assert staff.get("/staff").status_code == 302
+    assert client.get("/staff").status_code == 302
 
 
 def test_nothing_about_the_address_or_browser_is_stored(app, client, staff_user):
     environ = {"REMOTE_ADDR": "198.51.100.77", "HTTP_USER_AGENT": "DistinctiveAgent/1.0", "HTTP_REFERER": "https://ref.example/"}
-    client.get("/staff/login", environ_base=environ)
-    token = csrf_token(client, "/staff/login")
-    for password in ("wrong password!!", PASSWORD):
-        client.post("/staff/login", data={"csrf_token": token, "username": USERNAME, "password": password}, environ_base=environ)
-    client.get("/staff/export.csv", environ_base=environ)
-    dump = "\n".join(stored_values(app))
+    client.environ_base.update(environ)
+    post_password(client, USERNAME, "wrong password!!")
+    sign_in(client)
+    export(client)
+    dump = "\n".join(stored_values(app)) + json.dumps(audit_rows(app))
     for value in ("198.51.100.77", "DistinctiveAgent", "ref.example"):
         assert value not in dump
-    rows = json.dumps(audit_actions(app))
-    assert "198.51.100.77" not in rows
 
 
-def test_the_audit_trail_pages_back_through_older_events(app, staff):
-    from app.staff import audit
+# Exports only by POST with the CSRF token.
 
+
+def test_finding_an_export_cannot_be_started_by_a_link(app, staff):
+    before = len(audit_rows(app))
+    assert staff.get("/staff/export.csv").status_code == 405
+    assert staff.get("/staff/codebook.csv").status_code == 405
+    assert staff.post("/staff/export.csv", data={"values": "codes", "bom": "1"}).status_code == 400
+    assert staff.post("/staff/export.csv", data={"csrf_token": "forged", "values": "codes"}).status_code == 400
+    cross = staff.post("/staff/export.csv", data={"csrf_token": csrf_token(staff, "/staff/export"), "values": "codes", "bom": "1"},
+                       headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 400
+    assert len(audit_rows(app)) == before
+    ok = export(staff)
+    assert ok.status_code == 200 and ok.headers["Cache-Control"] == "no-store"
+
+
+def test_csrf_on_every_staff_post(app, client, staff_user):
+    for rule in [r for r in app.url_map.iter_rules() if r.rule.startswith("/staff") and "POST" in r.methods]:
+        url = rule.rule.replace("<username>", USERNAME).replace("<action>", "disable")
+        for data in ({}, {"csrf_token": "forged"}):
+            response = client.post(url, data={"username": USERNAME, "password": PASSWORD, **data})
+            assert response.status_code == 400, rule.rule
+            assert soup(response).h1.get_text() == "Sorry, that form has expired"
+
+
+# Odd bytes and weak passwords.
+
+ODD = ["\x00", "a\x00b", "\x01", "\u200b", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "\x7f", "\u202e"]
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_finding_odd_bytes_in_any_staff_field_are_form_errors(app, staff, odd):
+    fields = {
+        "/staff/login": {"username": f"sam{odd}", "password": f"pass{odd}word long"},
+        "/staff/accounts": {"username": f"new{odd}", "password": f"correct horse{odd} battery", "role": f"admin{odd}"},
+        "/staff/export.csv": {"start": f"2026{odd}-01-01", "end": odd, "values": odd, "bom": odd},
+    }
+    for url, data in fields.items():
+        client = staff if url != "/staff/login" else app.test_client()
+        token = csrf_token(client, "/staff/login" if url == "/staff/login" else "/staff/export")
+        response = client.post(url, data={"csrf_token": token, **data})
+        assert response.status_code == 400, (url, response.status_code)
+        assert soup(response).select_one(".error-summary"), url
+    token = csrf_token(staff)
+    assert staff.get(f"/staff/breakdown?question={odd}&by={odd}").status_code == 400
+    assert staff.get(f"/staff/audit?before={odd}").status_code == 200
+    assert staff.post(f"/staff/accounts/{odd or 'x'}/disable", data={"csrf_token": token}).status_code in (400, 404)
+    assert staff.post("/staff/two-factor", data={"csrf_token": token, "code": f"12{odd}34"}).status_code in (302, 303)
+
+
+def test_odd_bytes_in_the_code_field_are_a_form_error(app, client, staff_user):
+    post_password(client)
+    token = csrf_token(client, "/staff/two-factor")
+    response = client.post("/staff/two-factor", data={"csrf_token": token, "code": "12\x0034"})
+    assert response.status_code == 400 and soup(response).select_one(".error-summary")
+
+
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaa", "password1234", "qwertyuiop12", "123456789012", "sam sam sam sam", "Password2026!"]
+)
+def test_finding_weak_passwords_are_refused(app, password):
+    with app.app_context(), pytest.raises(auth.AccountError, match="harder to guess|at least 12"):
+        auth.create_user("sam", password)
+
+
+def test_a_long_unusual_passphrase_is_accepted(app):
     with app.app_context():
-        for index in range(104):
-            audit.record(audit.CODEBOOK, f"user{index}", bom=True)
-    page = soup(staff.get("/staff/audit"))
-    rows = page.select("main tbody tr")
-    assert len(rows) == 100
-    assert rows[0].select("td")[1].get_text() == "user103"  # newest first
-    older = page.select_one("main a[href^='/staff/audit?before=']")["href"]
-    rest = soup(staff.get(older)).select("main tbody tr")
-    assert [row.select("td")[2].get_text() for row in rest][-1] == "Created the account analyst"
-    assert len(rest) == 6  # 4 more codebook downloads, the sign-in, the account creation
+        assert auth.create_user("sam", "violet tractor sings at dawn").username == "sam"

@@ -11,10 +11,10 @@ from app.models import Answer, AuditEvent, Draft, Response, StaffUser
 def test_create_reads_the_password_from_stdin(app, runner):
     result = runner.invoke(args=["staff", "create", "Analyst", "--password-stdin"], input="a long enough password\n")
     assert result.exit_code == 0, result.output
-    assert "Created analyst." in result.output
+    assert "Created analyst (analyst)." in result.output  # the default role
     with app.app_context():
         user = db.session.scalar(select(StaffUser))
-        assert user.username == "analyst" and user.active
+        assert user.username == "analyst" and user.active and user.role == "analyst" and user.totp_secret is None
         assert user.password_hash.startswith("scrypt:")
         assert db.session.scalar(select(AuditEvent)).action == "account_created"
 
@@ -42,15 +42,36 @@ def test_a_username_is_created_once(app, runner):
 
 
 def test_list_disable_and_set_password(app, runner):
-    for name in ("bea", "al"):
-        runner.invoke(args=["staff", "create", name, "--password-stdin"], input="a long enough password\n")
+    runner.invoke(args=["staff", "create", "bea", "--password-stdin"], input="a long enough password\n")
+    runner.invoke(args=["staff", "create", "al", "--role", "viewer", "--password-stdin"], input="a long enough password\n")
     assert runner.invoke(args=["staff", "disable", "bea"]).output == "Disabled bea.\n"
-    assert runner.invoke(args=["staff", "list"]).output == "al\tactive\nbea\tdisabled\n"
+    assert runner.invoke(args=["staff", "list"]).output == "al\tviewer\tactive\tno-2fa\nbea\tanalyst\tdisabled\tno-2fa\n"
     result = runner.invoke(args=["staff", "set-password", "bea", "--password-stdin"], input="another long password\n")
     assert result.output == "Set a new password for bea.\n"
-    assert runner.invoke(args=["staff", "list"]).output == "al\tactive\nbea\tactive\n"
+    assert runner.invoke(args=["staff", "list"]).output == "al\tviewer\tactive\tno-2fa\nbea\tanalyst\tactive\tno-2fa\n"
     missing = runner.invoke(args=["staff", "disable", "nobody"])
     assert missing.exit_code == 1 and "no account called nobody" in missing.output
+
+
+def test_roles_and_two_factor_reset(app, runner):
+    from tests.staff.conftest import make_user
+
+    make_user(app, "kim", role="viewer")
+    assert runner.invoke(args=["staff", "list"]).output == "kim\tviewer\tactive\t2fa\n"
+    assert runner.invoke(args=["staff", "set-role", "kim", "admin"]).output == "kim is now admin.\n"
+    assert runner.invoke(args=["staff", "set-role", "kim", "owner"]).exit_code == 2
+    assert runner.invoke(args=["staff", "create", "x", "--role", "root", "--password-stdin"], input="a long enough password\n").exit_code == 2
+    result = runner.invoke(args=["staff", "reset-2fa", "kim"])
+    assert result.exit_code == 0 and "set it up again" in result.output
+    assert runner.invoke(args=["staff", "list"]).output == "kim\tadmin\tactive\tno-2fa\n"
+    with app.app_context():
+        actions = [(e.actor, e.action, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-2:] == [(None, "role_set", {"username": "kim", "role": "admin"}), (None, "two_factor_reset", {"username": "kim"})]
+
+
+def test_weak_passwords_are_refused_on_the_command_line(app, runner):
+    result = runner.invoke(args=["staff", "create", "analyst", "--password-stdin"], input="aaaaaaaaaaaa\n")
+    assert result.exit_code == 1 and "harder to guess" in result.output
 
 
 def test_purge_deletes_old_responses_and_expired_drafts(app, runner, rows):

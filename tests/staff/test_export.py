@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date
+from urllib.parse import parse_qsl
 
 import pytest
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire,
 from app.staff import views
 from app.staff.exports import csv as export
 from tests.helpers import FULL_ANSWERS, soup
+from tests.staff.conftest import USERNAME, csrf_token
 
 BOM = b"\xef\xbb\xbf"
 
@@ -47,8 +49,14 @@ def small(monkeypatch, rows):
     rows(FIXTURE)
 
 
+def post_csv(client, url, query="", headers=None):
+    """Download as the export page does: a POST with the page's CSRF token and the query's fields."""
+    token = csrf_token(client, "/staff/export")
+    return client.post(url, data={"csrf_token": token, **dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))}, headers=headers)
+
+
 def download(client, query=""):
-    response = client.get("/staff/export.csv" + query)
+    response = post_csv(client, "/staff/export.csv", query)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response
 
@@ -76,7 +84,7 @@ def test_codes_or_english_labels(staff, small):
 
 
 def test_labels_are_english_whatever_the_browser_asks_for(staff, small):
-    response = staff.get("/staff/export.csv?values=labels&lang=ur", headers={"Accept-Language": "ur"})
+    response = post_csv(staff, "/staff/export.csv?lang=ur", "values=labels", headers={"Accept-Language": "ur"})
     assert b",Red,1,1," in response.data
 
 
@@ -99,7 +107,7 @@ def test_date_filter(staff, small, query, expected):
     ["?start=2026-13-01", "?start=yesterday", "?start=2026-06-10&end=2026-06-09", "?values=html", "?bom=2"],
 )
 def test_bad_filters_get_the_form_with_errors(staff, small, query):
-    response = staff.get("/staff/export.csv" + query)
+    response = post_csv(staff, "/staff/export.csv", query)
     page = soup(response)
     assert response.status_code == 400
     assert page.title.string.startswith("Error:")
@@ -162,7 +170,7 @@ def test_every_export_is_audited_without_answers(app, staff, small):
     download(staff, "?start=2026-06-09&values=labels&bom=0")
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
-        assert event.actor == "analyst"
+        assert event.actor == USERNAME
         assert event.details == {"start": "2026-06-09", "end": None, "values": "labels", "bom": False, "rows": 2}
     page = soup(staff.get("/staff/audit"))
     text = page.select_one("main table").get_text()
@@ -181,16 +189,17 @@ def test_rows_come_in_batches_and_any_batch_size_gives_the_same_file(app, small)
 def test_the_export_page_offers_the_choices(staff):
     page = soup(staff.get("/staff/export"))
     form = page.select_one("main form[method=post][action='/staff/export.csv']")
+    assert form.select_one("input[name=csrf_token]")["value"]
     assert [i["type"] for i in form.select("input[name=start], input[name=end]")] == ["date", "date"]
     assert [i["value"] for i in form.select("input[name=values]")] == ["codes", "labels"]
     assert form.select_one("input[name=values][checked]")["value"] == "codes"
     assert form.select_one("input[name=bom][checked]")["value"] == "1"
-    assert page.select_one("a[href='/staff/codebook.csv']")
+    assert page.select_one("main form[method=post][action='/staff/codebook.csv'] input[name=csrf_token]")
 
 
 def test_codebook(app, staff, monkeypatch):
     monkeypatch.setattr(views, "QUESTIONNAIRE", SMALL)
-    response = staff.get("/staff/codebook.csv?bom=0")
+    response = post_csv(staff, "/staff/codebook.csv", "bom=0")
     assert response.headers["Content-Disposition"] == 'attachment; filename="survey-codebook.csv"'
     table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [row["column"] for row in table] == [
@@ -203,13 +212,13 @@ def test_codebook(app, staff, monkeypatch):
     }
     assert table[8]["shown_when"] == "pets is any of: dog"
     assert table[8]["kind"] == "text" and table[8]["required"] == "no"
-    assert staff.get("/staff/codebook.csv").data.startswith(BOM)
+    assert post_csv(staff, "/staff/codebook.csv").data.startswith(BOM)
 
 
 def test_codebook_covers_every_export_column_of_the_real_questionnaire(staff, submit_response):
     submit_response()
-    header = staff.get("/staff/export.csv?bom=0").get_data(as_text=True).split("\r\n")[0].split(",")
-    codebook = list(csv.DictReader(io.StringIO(staff.get("/staff/codebook.csv?bom=0").get_data(as_text=True))))
+    header = post_csv(staff, "/staff/export.csv", "bom=0").get_data(as_text=True).split("\r\n")[0].split(",")
+    codebook = list(csv.DictReader(io.StringIO(post_csv(staff, "/staff/codebook.csv", "bom=0").get_data(as_text=True))))
     assert list(dict.fromkeys(row["column"] for row in codebook)) == header
     where = next(row for row in codebook if row["question_id"] == "where")
     assert where["shown_when"].startswith("experiences is any of: comments")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import zipfile
 from datetime import date
+from urllib.parse import parse_qsl
 
 import openpyxl
 import pyreadstat
@@ -19,7 +20,7 @@ from app.questionnaire import QUESTIONNAIRE
 from app.staff import export_views
 from app.staff.exports import r, spss, xlsx
 from tests.helpers import FULL_ANSWERS, soup
-from tests.staff.conftest import csrf_token
+from tests.staff.conftest import USERNAME, csrf_token
 
 # Text a spreadsheet or a careless reader would turn into something else.
 HOSTILE_TEXT = ["=1+1", "=HYPERLINK(\"http://x\")", "+44 121 000", "-2", "@SUM(A1)", "0123", "1e5", "2026-06-08",
@@ -47,8 +48,13 @@ def post(client, path, **data):
     return client.post(path, data={"csrf_token": csrf_token(client, "/staff/export"), **data}, buffered=True)
 
 
+def csv_download(client, query="?bom=0") -> bytes:
+    """The CSV export, posted as the export page's form does (a download is a POST with the CSRF token)."""
+    return post(client, "/staff/export.csv", **dict(parse_qsl(query.lstrip("?")))).data
+
+
 def csv_table(client, query="?bom=0"):
-    return list(csv.reader(io.StringIO(client.get("/staff/export.csv" + query).get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(csv_download(client, query).decode("utf-8"))))
 
 
 # Excel.
@@ -124,7 +130,7 @@ def test_the_workbook_labels_and_date_filter(staff, responses, tmp_path):
 
 def test_the_codebook_sheet_is_the_codebook(staff, tmp_path):
     sheet = workbook(staff, tmp_path)["codebook"]
-    expected = list(csv.reader(io.StringIO(staff.get("/staff/codebook.csv?bom=0").get_data(as_text=True))))
+    expected = list(csv.reader(io.StringIO(post(staff, "/staff/codebook.csv", bom="0").get_data(as_text=True))))
     got = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert got == [[cell.removeprefix("'") for cell in row] for row in expected]
 
@@ -174,7 +180,7 @@ def test_downloads_are_audited_without_answers(app, staff, responses, path, acti
     assert post(staff, path, start="2026-06-09").status_code == 200
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (event.actor, event.action, event.details) == ("analyst", action, details)
+        assert (event.actor, event.action, event.details) == (USERNAME, action, details)
     text = soup(staff.get("/staff/audit")).select_one("main table").get_text()
     assert "Exported 2 responses as" in text or "Downloaded the R script" in text
 
@@ -336,7 +342,7 @@ def test_r_strings_are_escaped():
 def test_r_reads_the_csv_into_labelled_factors(staff, responses, submit_response, tmp_path, query):
     submit_response(FULL_ANSWERS)
     (tmp_path / "survey-labels.R").write_text(r_script(staff))
-    (tmp_path / "survey-responses.csv").write_bytes(staff.get("/staff/export.csv" + query).data)
+    (tmp_path / "survey-responses.csv").write_bytes(csv_download(staff, query))
     check = """
 source("survey-labels.R")
 stopifnot(is.factor(responses$age), is.factor(responses$safe_day_street), is.factor(responses[["experiences.followed"]]))

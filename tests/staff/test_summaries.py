@@ -11,7 +11,7 @@ from app.questionnaire import QUESTIONNAIRE
 from app.staff import summaries
 from app.staff.summaries.suppression import SECONDARY, SMALL, disclosed, suppress
 from tests.helpers import soup
-from tests.staff.conftest import sign_in
+from tests.staff.conftest import make_user, sign_in
 
 
 def one_way(counts, threshold=5):
@@ -83,10 +83,8 @@ def test_dashboard_counts_match_the_database(make_app, submit_response):
                      "safe_day_park": "very_safe", "safe_dark_street": "very_safe", "safe_dark_busy": "very_safe",
                      "safe_dark_park": "very_safe", "safe_dark_transport": "very_safe"}, language="pl")
     client = app.test_client()
+    make_user(app, role="viewer")
     with app.app_context():
-        from app.staff import auth
-
-        auth.create_user("analyst", "correct horse battery")
         expected = dict(
             ((q, v), n)
             for q, v, n in db.session.execute(

@@ -1,0 +1,137 @@
+"""Staff sign-in: passwords, the throttle, two-factor codes and server-side sessions.
+
+- `passwords`: what a new password must be, scrypt hashing.
+- `throttle`: growing delays per username, and each process's share of password checking.
+- `two_factor`: TOTP enrolment and codes, recovery codes.
+- `sessions`: the staff cookie and the session rows behind it.
+- `accounts`: creating and changing accounts (command line and admin page).
+
+`check_password` below is the password step of signing in, in the order that keeps a flood cheap:
+everything that can refuse an attempt without hashing runs first.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import StaffUser
+from app.staff import audit
+from app.staff.auth import clock, passwords, throttle, two_factor
+from app.staff.auth.accounts import (  # noqa: F401  (the names the rest of the app uses)
+    ROLES,
+    AccountError,
+    create_user,
+    disable_user,
+    enable_user,
+    end_sessions,
+    find_user,
+    has_role,
+    list_users,
+    normalise_username,
+    reset_two_factor,
+    set_password,
+    set_role,
+    valid_username,
+)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of a sign-in attempt: the account on success, else how long to wait (0: just wrong)."""
+
+    user: StaffUser | None = None
+    retry_after: float = 0.0
+    busy: bool = False  # refused because this process is checking as many passwords as it may
+
+
+def checks() -> throttle.PasswordChecks:
+    return current_app.extensions["staff_password_checks"]
+
+
+def check_password(username: str, password: str) -> Attempt:
+    """The password step. Refuses without hashing when the username must wait or the process is busy;
+    otherwise checks the password (against a dummy hash for an unknown account) and counts a failure.
+
+    Audited: a sign-in failure names a real account, or says "unknown account", never the text typed.
+    Refusals before hashing are not audited: a flood of them would write a row each.
+    """
+    at = clock.now()
+    max_delay = current_app.config["STAFF_SIGNIN_MAX_DELAY_SECONDS"]
+    name = normalise_username(username)
+    user = find_user(name)
+    if user is not None:
+        failures, last = user.failed_passwords, user.last_failed_password_at
+        last = clock.utc(last) if last else None
+    else:
+        failures, last = checks().unknown_failures(name)
+    wait = throttle.wait(failures, last, at, max_delay)
+    if wait:
+        return Attempt(retry_after=wait)
+    try:
+        with checks().slot():
+            right = passwords.matches(user.password_hash if user else None, password)
+    except throttle.Busy as busy:
+        return Attempt(retry_after=busy.retry_after, busy=True)
+    if user is None:
+        checks().unknown_failed(name, at)
+        audit.record_unknown_sign_in_failure()
+        return Attempt(retry_after=0.0)
+    if right and user.active:
+        user.failed_passwords, user.last_failed_password_at = 0, None
+        db.session.commit()
+        return Attempt(user=user)
+    # Counted in one UPDATE, so failures from several processes at once all count.
+    db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(failed_passwords=StaffUser.failed_passwords + 1, last_failed_password_at=at)
+    )
+    db.session.commit()
+    audit.record(audit.SIGN_IN_FAILED, user.username, reason="wrong_password" if user.active else "disabled")
+    return Attempt()
+
+
+def code_wait(user: StaffUser) -> float:
+    last = clock.utc(user.last_failed_code_at) if user.last_failed_code_at else None
+    return throttle.wait(user.failed_codes, last, clock.now(), current_app.config["STAFF_SIGNIN_MAX_DELAY_SECONDS"])
+
+
+def check_code(user: StaffUser, code: str) -> bool:
+    """The second step: a TOTP code (once only) or a recovery code (once only). Failures grow the same
+    delays as passwords; the caller checks `code_wait` first."""
+    at = clock.now()
+    if two_factor.use_code(user, code, at):
+        used = "app"
+    elif two_factor.use_recovery_code(user, code):
+        used = "recovery_code"
+    else:
+        code_failed(user)
+        return False
+    user.failed_codes, user.last_failed_code_at = 0, None
+    db.session.commit()
+    if used == "recovery_code":
+        audit.record(audit.RECOVERY_CODE_USED, user.username, left=two_factor.recovery_codes_left(user))
+    return True
+
+
+def code_failed(user: StaffUser) -> None:
+    """Count a wrong code (one UPDATE, so several processes' failures all count) and audit it."""
+    db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(failed_codes=StaffUser.failed_codes + 1, last_failed_code_at=clock.now())
+    )
+    db.session.commit()
+    audit.record(audit.SIGN_IN_FAILED, user.username, reason="wrong_code")
+
+
+def init_app(app) -> None:
+    config = app.config
+    checks = app.extensions["staff_password_checks"] = throttle.PasswordChecks(
+        config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],
+        config["STAFF_PASSWORD_CHECKS_BURST"],
+        config["STAFF_CONCURRENT_PASSWORD_CHECKS"],
+    )
+    app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)

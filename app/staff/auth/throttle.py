@@ -1,0 +1,132 @@
+"""The sign-in throttle: slows guessing without locking anyone out, and without starving respondents.
+
+- Per username, growing delays: after FREE_TRIES failures in a row, each further attempt waits 1, 2,
+  4... seconds after the last failure, up to STAFF_SIGNIN_MAX_DELAY_SECONDS. Attempts during a delay
+  are refused before any hashing and do not count, so the real owner waits at most that long, ever.
+  Known accounts count failures on their own row (shared by every process); unknown usernames are
+  counted only in this process's memory, keyed by a hash, so they leave no row and are throttled the
+  same way (the answer never tells whether an account exists).
+- Per process: a token bucket of password checks a minute, and a cap on how many run at once.
+  scrypt takes a core and 32 MB for tens of milliseconds; a flood beyond the cap gets a 429 page at
+  once instead of queueing for a core that respondents need.
+
+Everything here is checked before a password is hashed.
+"""
+
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+
+from app.lru import LRU
+from app.survey.abuse import TokenBucket
+
+FREE_TRIES = 3
+UNKNOWN_NAMES_KEPT = 10_000  # per process; a bound on memory
+
+
+class Busy(Exception):
+    """This process is checking as many passwords as it may; try again in `retry_after` seconds."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def delay_after(failures: int, max_delay: int) -> float:
+    """Seconds to wait after the last of `failures` failures in a row."""
+    if failures < FREE_TRIES:
+        return 0.0
+    return float(min(max_delay, 2 ** (failures - FREE_TRIES)))
+
+
+def wait(failures: int, last_failed_at: datetime | None, at: datetime, max_delay: int) -> float:
+    """Seconds before another attempt is allowed (0: now)."""
+    if not failures or last_failed_at is None:
+        return 0.0
+    remaining = delay_after(failures, max_delay) - (at - last_failed_at).total_seconds()
+    return max(0.0, remaining)
+
+
+class PasswordChecks:
+    """This process's share of password checking: a rate, and a cap on checks at once."""
+
+    def __init__(self, per_minute: int, burst: int, at_once: int, clock=time.monotonic):
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.bucket = TokenBucket(per_minute / 60, max(burst, 1), clock()) if per_minute > 0 else None
+        self.slots = threading.BoundedSemaphore(max(at_once, 1))
+        self.unknown = LRU(UNKNOWN_NAMES_KEPT)  # sha256(username) -> (failures, last failure as datetime)
+
+    def take(self) -> float:
+        """Take one of this process's sign-in attempts a minute: 0 if allowed, else seconds to wait.
+        (SignInGate takes it for every sign-in post, before the app.)"""
+        if self.bucket is None:
+            return 0.0
+        with self.lock:
+            return self.bucket.take(self.clock())
+
+    @contextmanager
+    def slot(self):
+        """Hold one of this process's password-check slots, or raise Busy at once."""
+        if not self.slots.acquire(blocking=False):
+            raise Busy(1.0)
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+    @staticmethod
+    def _key(username: str) -> str:
+        return hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()
+
+    def unknown_failures(self, username: str) -> tuple[int, datetime | None]:
+        return self.unknown.get(self._key(username)) or (0, None)
+
+    def unknown_failed(self, username: str, at: datetime) -> None:
+        failures, _ = self.unknown_failures(username)
+        self.unknown.put(self._key(username), (failures + 1, at))
+
+
+class SignInGate:
+    """WSGI middleware: a sign-in post over this process's rate is refused before Flask sees it.
+
+    A flood of sign-in posts is refused at a fraction of the cost of a request through the app (no
+    form parsing, CSRF check, database query or template), so the threads respondents need stay free.
+    The page is rendered once, and carries the same security headers as every other page.
+    """
+
+    def __init__(self, wsgi_app, app, checks: PasswordChecks):
+        self.wsgi_app, self.app, self.checks = wsgi_app, app, checks
+        self.page: bytes | None = None
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/staff/login":
+            retry = self.checks.take()
+            if retry:
+                return self.refuse(retry, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def refuse(self, retry: float, start_response):
+        if self.page is None:
+            from flask import render_template
+
+            with self.app.test_request_context("/staff/login"):
+                self.page = render_template("staff/busy.html").encode()
+        from app import CONTENT_SECURITY_POLICY
+
+        start_response(
+            "429 Too Many Requests",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(self.page))),
+                ("Retry-After", str(max(1, round(retry)))),
+                ("Cache-Control", "no-store"),
+                ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"),
+                ("X-Robots-Tag", "noindex, nofollow"),
+            ],
+        )
+        return [self.page]
