@@ -97,8 +97,8 @@ def survey_server(serve_app) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def browser_context():
-    """Headless Debian Chromium with a fresh temporary profile, shared by the whole session."""
+def playwright_driver():
+    """The one Playwright driver of the session: its sync API allows only one at a time per thread."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make browser-deps`.")
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False).stdout
@@ -112,20 +112,25 @@ def browser_context():
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("Playwright is missing: install the test extra (`make test` does).")
+    with sync_playwright() as playwright:
+        yield playwright
 
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_driver):
+    """Headless Debian Chromium with a fresh temporary profile, shared by the whole session."""
     profile = tempfile.mkdtemp(prefix="survey-chromium-")
     try:
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,  # Playwright adds --user-data-dir for the profile
-                viewport=DESKTOP,
-                service_workers="block",
-            )
-            yield context
-            context.close()
+        context = playwright_driver.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,  # Playwright adds --user-data-dir for the profile
+            viewport=DESKTOP,
+            service_workers="block",
+        )
+        yield context
+        context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 

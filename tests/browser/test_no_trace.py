@@ -56,22 +56,19 @@ def counting_server(tmp_path):
 
 
 @pytest.fixture
-def fresh_browser():
+def fresh_browser(playwright_driver):
     """launch(profile) -> a persistent Chromium context on its own profile directory; closed by the caller."""
-    from playwright.sync_api import sync_playwright
-
     profiles = []
-    with sync_playwright() as playwright:
 
-        def launch():
-            profile = Path(tempfile.mkdtemp(prefix="survey-trace-"))
-            profiles.append(profile)
-            context = playwright.chromium.launch_persistent_context(
-                str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, service_workers="block"
-            )
-            return profile, context
+    def launch():
+        profile = Path(tempfile.mkdtemp(prefix="survey-trace-"))
+        profiles.append(profile)
+        context = playwright_driver.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, service_workers="block"
+        )
+        return profile, context
 
-        yield launch
+    yield launch
     for profile in profiles:
         shutil.rmtree(profile, ignore_errors=True)
 
