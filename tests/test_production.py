@@ -245,7 +245,7 @@ def test_the_favicon_costs_nothing(production):
 @pytest.mark.parametrize("size", [1_000_000, 10_000_000])
 def test_a_body_over_the_limit_gets_the_apps_page_in_the_respondents_language(production, size):
     port, _, _ = production
-    answer = send_oversized(port, size, cookie="Cookie: lang=pl\r\n")
+    answer = send_oversized(port, size, cookie="Cookie: __Host-lang=pl\r\n")  # production: a __Host- cookie
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413")
     page = BeautifulSoup(body, "html.parser")

@@ -10,11 +10,11 @@ from sqlalchemy.exc import OperationalError
 from app.config import LONDON
 from app.extensions import db
 from app.models import Answer, PendingResponse, Response
-from app.staff import auth, summaries
+from app.staff.summaries import tables as summaries
 from app.survey import release
 from app.survey.state import today_london
 from tests.helpers import FULL_ANSWERS, Respondent, release_today, soup
-from tests.staff.conftest import PASSWORD, USERNAME, sign_in
+from tests.staff.conftest import csrf_token, make_user, sign_in
 
 
 def send(app, answers=None):
@@ -77,7 +77,7 @@ def test_released_responses_are_shuffled_across_several_days(app):
 
 
 def _export_and_summaries(app, client) -> tuple[bytes, str, str]:
-    export = client.get("/staff/export.csv?bom=0")
+    export = client.post("/staff/export.csv", data={"csrf_token": csrf_token(client, "/staff/export"), "bom": "0"})
     assert export.status_code == 200
     csv = export.get_data()  # read it all now: a streamed response keeps its request's context open
     dashboard = soup(client.get("/staff"))
@@ -91,8 +91,7 @@ def _export_and_summaries(app, client) -> tuple[bytes, str, str]:
 
 
 def test_exports_and_summaries_do_not_change_with_a_response_sent_today(app):
-    with app.app_context():
-        auth.create_user(USERNAME, PASSWORD)
+    make_user(app)
     staff = app.test_client()
     assert sign_in(staff).status_code == 303
     send(app)
@@ -111,8 +110,7 @@ def test_exports_and_summaries_do_not_change_with_a_response_sent_today(app):
 
 
 def test_the_dashboard_says_how_many_are_waiting_and_when_they_appear(app):
-    with app.app_context():
-        auth.create_user(USERNAME, PASSWORD)
+    make_user(app)
     staff = app.test_client()
     sign_in(staff)
     send(app)
