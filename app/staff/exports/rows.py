@@ -84,6 +84,16 @@ def count_responses(start: date | None = None, end: date | None = None) -> int:
     return db.session.scalar(select(func.count()).select_from(Response).where(*_filters(start, end))) or 0
 
 
+def _fixed_page(connection, after_id: str, start: date | None, end: date | None, size: int) -> list:
+    """The next `size` responses' fixed columns after `after_id`: keyset pagination on the random id."""
+    return connection.execute(
+        select(Response.id, Response.submitted_on, Response.language, Response.questionnaire_version)
+        .where(Response.id > after_id, *_filters(start, end))
+        .order_by(Response.id)
+        .limit(size)
+    ).all()
+
+
 def response_batches(
     start: date | None = None, end: date | None = None, batch_size: int = BATCH_SIZE
 ) -> Iterator[list[tuple[tuple, dict[str, list[str]]]]]:
@@ -96,12 +106,7 @@ def response_batches(
     connection = db.session.connection()  # Core rows: no ORM processing for millions of cells
     last_id = ""
     while True:
-        fixed = connection.execute(
-            select(Response.id, Response.submitted_on, Response.language, Response.questionnaire_version)
-            .where(Response.id > last_id, *_filters(start, end))
-            .order_by(Response.id)
-            .limit(batch_size)
-        ).all()
+        fixed = _fixed_page(connection, last_id, start, end, batch_size)
         if not fixed:
             return
         ids = [row[0] for row in fixed]
@@ -146,12 +151,7 @@ def cell_rows(
     cursor = connection.connection.cursor()
     last_id = ""
     while True:
-        fixed = connection.execute(
-            select(Response.id, Response.submitted_on, Response.language, Response.questionnaire_version)
-            .where(Response.id > last_id, *_filters(start, end))
-            .order_by(Response.id)
-            .limit(batch_size)
-        ).all()
+        fixed = _fixed_page(connection, last_id, start, end, batch_size)
         if not fixed:
             cursor.close()
             return
