@@ -15,7 +15,7 @@ from app.config import LANGUAGES
 from app.questionnaire.cli import SHIPPED
 from app.questionnaire.default import QUESTIONNAIRE as PYTHON
 from app.questionnaire.review import text_in
-from app.questionnaire.xlsform import check, load
+from app.questionnaire.xlsform import check, language_column, load
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,49 @@ def test_same_texts_in_every_language(app_context, shipped, language):
     assert list(_texts(shipped, language)) == expected
     if language != "en":  # the catalogue really translates them (a compiled catalogue is there)
         assert expected != list(_texts(PYTHON, "en"))
+
+
+def _cells_by_english(path):
+    """{English text: {language: {texts in that language of every cell whose English is that text}}}."""
+    from openpyxl import load_workbook
+
+    found: dict[str, dict[str, set[str]]] = {}
+    workbook = load_workbook(path, read_only=True)
+    for sheet in workbook:
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(cell or "") for cell in next(rows)]
+        for row in rows:
+            cells = dict(zip(header, row))
+            for column, english in cells.items():
+                if not english or not column.endswith(" (en)"):
+                    continue
+                base = column.split("::")[0]
+                for code in LANGUAGES:
+                    value = cells[language_column(base, code)]
+                    found.setdefault(english, {}).setdefault(code, set()).add(value)
+    workbook.close()
+    return found
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_every_questionnaire_text_of_the_catalogues_is_the_cell_of_the_file(language):
+    """Before the questionnaire's entries leave the .po files: each of them, read from the catalogue
+    itself (not the compiled one), is exactly the text of every cell of the file in that language."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    import app.questionnaire.default as default
+
+    msgids = {message for _, message, _, _ in extract_from_file("python", default.__file__, keywords={"_l": None})}
+    po = Path(__file__).resolve().parents[2] / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    cells = _cells_by_english(SHIPPED)
+    assert len(msgids) > 100
+    for msgid in msgids:
+        message = catalogue.get(msgid)
+        assert message is not None and message.string and not message.fuzzy, msgid
+        assert msgid in cells, f"{msgid!r} is in no cell of the file"
+        assert cells[msgid][language] == {message.string}, msgid
