@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 HOST_PREFIX = "__Host-"
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# The West Midlands survey, inside the package so an installed copy has it too (pyproject.toml package-data).
+SHIPPED_SURVEY = Path(__file__).resolve().parent / "questionnaire" / "west-midlands.xlsx"
 
 # The languages a respondent can choose. Adding one: `pybabel init -l xx`, translate, compile, add a line here.
 # Each is named in itself, and right-to-left scripts are marked so the page mirrors.
@@ -52,9 +54,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'survey.sqlite3'}"
     )
     SURVEY_NAME = os.environ.get("SURVEY_NAME", "")  # empty: the translated default name
-    # An XLSForm spreadsheet (.xlsx) holding the questionnaire and its translations; empty: the one in
-    # app/questionnaire/default.py. Read once at start-up (app/questionnaire/__init__.py).
-    SURVEY_FILE = os.environ.get("SURVEY_FILE", "")
+    # The questionnaire and its translations: an XLSForm spreadsheet (.xlsx); unset or empty: the West
+    # Midlands survey shipped in the package. Read once at start-up (app/questionnaire/__init__.py).
+    SURVEY_FILE = os.environ.get("SURVEY_FILE") or str(SHIPPED_SURVEY)
     SURVEY_OPENS = parse_london_time(os.environ.get("SURVEY_OPENS"))
     SURVEY_CLOSES = parse_london_time(os.environ.get("SURVEY_CLOSES"), end_of_day=True)
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")

@@ -10,6 +10,18 @@ def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
+def questionnaire_texts(questionnaire):
+    """Every text of a questionnaire (its spreadsheet's cells as the app holds them)."""
+    yield questionnaire.title
+    yield questionnaire.purpose
+    for page in questionnaire.pages:
+        yield from (text for text in (page.title, page.intro) if text is not None)
+        for question in page.questions:
+            yield from (text for text in (question.text, question.hint, question.summary_label, question.error) if text is not None)
+            for option in question.options:
+                yield from (text for text in (option.label, option.group) if text is not None)
+
+
 def question_url(page_id: str) -> str:
     return f"/question/{page_number(QUESTIONNAIRE, QUESTIONNAIRE.page(page_id))}"
 

@@ -17,7 +17,8 @@ from app.i18n import select_locale
 from app.models import Answer, Response
 from app.questionnaire import QUESTIONNAIRE
 from app.questionnaire.engine import place
-from tests.helpers import FULL_ANSWERS, Respondent, question_url, release_today, soup
+from app.questionnaire.review import text_in
+from tests.helpers import FULL_ANSWERS, Respondent, question_url, questionnaire_texts, release_today, soup
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 ALL = sorted(LANGUAGES)
@@ -49,18 +50,28 @@ def tr(code: str, english: str, **values) -> str:
 
 
 @cache
+def translations(code: str) -> dict:
+    """English -> translation of everything a respondent can meet: the catalogue's and the questionnaire's
+    (its spreadsheet's) texts."""
+    table = dict(catalogue(code))
+    for text in questionnaire_texts(QUESTIONNAIRE):
+        table[text_in(text, "en")] = text_in(text, code)
+    return table
+
+
+@cache
 def english_leftovers(code: str) -> tuple[set, list]:
     """English text that must not appear on a page in `code`: (whole texts, fragments to search for).
 
     Strings translated to themselves (organisation names, "Galop", "Online" in Romanian) are allowed,
     and so is any English inside a translation (a service's own name next to its explanation).
     """
-    translations = catalogue(code)
+    table = translations(code)
     allowed = "\n".join(
-        form for value in translations.values() for form in (value if isinstance(value, tuple) else (value,))
+        form for value in table.values() for form in (value if isinstance(value, tuple) else (value,))
     )
     whole, fragments = set(), []
-    for english, translated in translations.items():
+    for english, translated in table.items():
         if translated == english or (isinstance(translated, tuple) and english in translated):
             continue
         for part in PLACEHOLDER.split(english):
@@ -188,13 +199,14 @@ def test_validation_messages_in_each_language(make_app, code):
     """Our own messages, never WTForms' English ones: required, unknown answers, exclusive answers, too long."""
     respondent = Respondent(make_app(POSTS_PER_DRAFT_BURST=100).test_client())
     respondent.complete(language=code)
-    prefer_not = tr(code, "Prefer not to say")
+    experiences = QUESTIONNAIRE.questions["experiences"]
+    prefer_not = text_in(experiences.option("prefer_not_to_say").label, code)
 
     # Each required question has its own message: which question, and what to do.
     for page_id in ("safe_day", "safe_dark"):
         response = respondent.answer(page_id, {})
         page = soup(response)
-        own = [tr(code, str(q.error)) for q in QUESTIONNAIRE.page(page_id).questions]
+        own = [text_in(q.error, code) for q in QUESTIONNAIRE.page(page_id).questions]
         assert page.title.get_text().startswith(tr(code, "Error:"))
         assert [p.get_text() for p in page.select(".error-message")] == [tr(code, "Error:") + " " + m for m in own]
         assert [link.get_text() for link in page.select(".error-summary a")] == own
@@ -203,9 +215,7 @@ def test_validation_messages_in_each_language(make_app, code):
 
     response = respondent.answer("experiences", {"experiences": []})
     page = soup(response)
-    assert page.select_one(".error-summary a").get_text() == tr(
-        code, "Choose what has happened to you, or choose “None of these” or “Prefer not to say”"
-    )
+    assert page.select_one(".error-summary a").get_text() == text_in(experiences.error, code)
     assert_in_language(response, code)
 
     response = respondent.answer("experiences", {"experiences": ["comments", "prefer_not_to_say"]})

@@ -1,25 +1,20 @@
-"""The survey as data (default.py, or an XLSForm spreadsheet read by xlsform.py), its building blocks
-(model.py) and the engine that walks it (engine.py).
+"""The survey as data: an XLSForm spreadsheet (SURVEY_FILE, by default the shipped west-midlands.xlsx)
+read by xlsform.py into the building blocks of model.py, and the engine that walks it (engine.py).
 
-QUESTIONNAIRE is read once, when the app is imported: views, exports and summaries import it. With
-SURVEY_FILE set, a file with problems stops the start with every problem listed and no traceback.
+QUESTIONNAIRE is read once, when the app is imported: views, exports and summaries import it. A file
+with problems stops the start with every problem listed and no traceback.
 """
 
 import sys
 
 from app.config import LANGUAGES, Config
 from app.questionnaire.model import Questionnaire
+from app.questionnaire.xlsform import SurveyFileError, load
 
 APP_LOAD_ERROR = 4
 
 
 def _questionnaire(path: str) -> Questionnaire:
-    if not path:
-        from app.questionnaire.default import QUESTIONNAIRE as written_in_python
-
-        return written_in_python
-    from app.questionnaire.xlsform import SurveyFileError, load
-
     try:
         return load(path, LANGUAGES)
     except SurveyFileError as error:

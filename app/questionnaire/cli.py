@@ -1,7 +1,6 @@
-"""`flask --app wsgi survey ...`: check, show and export questionnaires written as XLSForm spreadsheets."""
+"""`flask --app wsgi survey ...`: check and show questionnaires written as XLSForm spreadsheets."""
 
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -11,8 +10,6 @@ from app.questionnaire import xlsform
 from app.questionnaire.review import show
 
 survey_cli = AppGroup("survey", help="The questionnaire as an XLSForm spreadsheet.")
-
-SHIPPED = Path(__file__).resolve().parent / "west-midlands.xlsx"
 
 
 def _languages() -> list[str]:
@@ -50,27 +47,6 @@ def show_command(file, language):
     else:
         from app.questionnaire import QUESTIONNAIRE as questionnaire
     click.echo(show(questionnaire, language), nl=False)
-
-
-@survey_cli.command("export-default")
-@click.argument("out", type=click.Path(dir_okay=False), default=str(SHIPPED))
-def export_default(out):
-    """Write the questionnaire of default.py, with its translations, as an XLSForm (default: the shipped file)."""
-    from app.questionnaire.default import QUESTIONNAIRE
-    from app.questionnaire.export_xlsform import MissingTranslation, write
-
-    catalogues = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    try:
-        write(QUESTIONNAIRE, out, _languages(), catalogues)
-    except MissingTranslation as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    problems = xlsform.check(out, _languages())
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        sys.exit(1)
-    click.echo(f"Wrote {out}.")
 
 
 def init_app(app: Flask) -> None:

@@ -1,10 +1,10 @@
 """The building blocks of a questionnaire: small frozen dataclasses holding lazily translated text.
 
-They compare and hash by identity (eq=False): comparing lazy strings would translate them, and
-each page or question is one object for the life of the process.
+They compare and hash by identity (eq=False): each page or question is one object for the life of
+the process.
 
-Texts are either lazy gettext strings (the questionnaire written in Python, default.py) or `Text`
-(a questionnaire read from a spreadsheet, xlsform.py, which carries its own translations).
+Texts are `Text` (xlsform.py reads them from the spreadsheet, which carries every translation), or
+plain strings in questionnaires built by hand (tests).
 """
 
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ class Text:
     """One text in every language of the service, shown in the language of the current request.
 
     Outside a request (the command line) it is the default language's; `in_language` picks one.
-    Equal texts compare equal, so options of one group share a fieldset like lazy strings do.
+    Equal texts compare equal, so options of one group share a fieldset.
     """
 
     translations: tuple[tuple[str, str], ...]  # (language code, text), every language of the service
@@ -52,7 +52,7 @@ class Kind(str, Enum):
 @dataclass(frozen=True, eq=False)
 class Option:
     code: str  # stable: stored and exported; never change the meaning of a code once live
-    label: object  # lazy string
+    label: object  # Text
     exclusive: bool = False  # "none of these" / "prefer not to say": cannot be combined
     group: object | None = None  # heading for a group of options (e.g. ethnic groups)
 

@@ -1,19 +1,14 @@
 """The questionnaire as readable text in one language (`flask survey show`), so a change to the binary
 spreadsheet can be reviewed as a diff of two printouts."""
 
-from flask_babel import force_locale
-
 from app.questionnaire.model import Kind, Page, Questionnaire, Text
 
 
 def text_in(text, language: str) -> str:
-    """A text of the model in one language: a spreadsheet's Text, or a lazy gettext string."""
+    """A text of the model in one language ("" for none): a spreadsheet's Text, or a plain string."""
     if text is None:
         return ""
-    if isinstance(text, Text):
-        return text.in_language(language)
-    with force_locale(language):
-        return str(text)
+    return text.in_language(language) if isinstance(text, Text) else str(text)
 
 
 def condition_text(questionnaire: Questionnaire, page: Page) -> str:

@@ -12,6 +12,7 @@ tests use pyxform to prove the shipped file is a real XLSForm that ODK and KoboT
 """
 
 import re
+import sys
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -382,12 +383,29 @@ def _as_shown_if(condition: Condition | None, asked: dict) -> tuple[tuple[ShownI
     return (), condition
 
 
-def load(path: str | Path, languages: Iterable[str]) -> Questionnaire:
-    """The questionnaire in an XLSForm file; raises SurveyFileError listing every problem."""
-    # openpyxl imports numpy when it can (about 40 MB), so only where a spreadsheet is read, not with the app.
+def _openpyxl():
+    """openpyxl's reader, imported without numpy.
+
+    openpyxl imports numpy whenever it is installed (it is, for the SPSS export), only to accept numpy
+    numbers in cells it writes; reading needs none of it. The app reads its questionnaire at start, so
+    numpy would cost every server process about 12 MB that only the SPSS download needs. A None in
+    sys.modules makes `import numpy` fail, for that one import only.
+    """
+    if "openpyxl" not in sys.modules and "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+        try:
+            import openpyxl  # noqa: F401
+        finally:
+            del sys.modules["numpy"]
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    return load_workbook, InvalidFileException
+
+
+def load(path: str | Path, languages: Iterable[str]) -> Questionnaire:
+    """The questionnaire in an XLSForm file; raises SurveyFileError listing every problem."""
+    load_workbook, InvalidFileException = _openpyxl()
     reader = _Reader(list(languages))
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

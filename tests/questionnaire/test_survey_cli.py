@@ -1,15 +1,12 @@
-"""`flask survey check | show | export-default`: what a survey owner runs on a spreadsheet."""
+"""`flask survey check | show`: what a survey owner runs on a spreadsheet."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
-from app.questionnaire.cli import SHIPPED
-from app.questionnaire.export_xlsform import MissingTranslation, write
-from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire
+from app.config import SHIPPED_SURVEY as SHIPPED
 from tests.questionnaire.xlsforms import good_form, write_form
 
 
@@ -91,29 +88,10 @@ def test_show_without_a_file_prints_the_questionnaire_the_app_serves(runner):
     assert "shown when: selected(${experiences}, 'comments') or selected(${experiences}, 'shouted_at')" in result.output
 
 
-def test_shipped_file_and_python_questionnaire_print_alike(runner):
-    python = runner.invoke(args=["survey", "show", "--lang", "ar"]).output
+def test_show_without_a_file_prints_the_shipped_file(runner):
+    served = runner.invoke(args=["survey", "show", "--lang", "ar"]).output
     shipped = runner.invoke(args=["survey", "show", str(SHIPPED), "--lang", "ar"]).output
-    assert python == shipped
-
-
-def test_export_default_writes_a_file_that_loads(runner, tmp_path):
-    out = tmp_path / "exported.xlsx"
-    result = runner.invoke(args=["survey", "export-default", str(out)])
-    assert result.exit_code == 0, result.output
-    assert runner.invoke(args=["survey", "check", str(out)]).exit_code == 0
-    assert load_workbook(out).sheetnames == ["survey", "choices", "settings"]
-
-
-def test_the_shipped_file_is_what_export_default_makes(runner, tmp_path):
-    """Every cell equal, so the committed spreadsheet is never stale after a catalogue change."""
-    out = tmp_path / "exported.xlsx"
-    runner.invoke(args=["survey", "export-default", str(out)])
-    made, shipped = load_workbook(out), load_workbook(SHIPPED)
-    for name in made.sheetnames:
-        assert list(made[name].values) == list(shipped[name].values), (
-            f"sheet {name} differs: run `flask --app wsgi survey export-default` after `make translations`"
-        )
+    assert served == shipped
 
 
 def test_the_real_command_exits_1_with_the_problems_on_stderr_and_no_traceback(tmp_path):
@@ -126,14 +104,3 @@ def test_the_real_command_exits_1_with_the_problems_on_stderr_and_no_traceback(t
     assert done.returncode == 1
     assert "survey row 7, column relevant: ${nope} is not a question of this form" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
-
-
-def test_export_refuses_a_text_left_untranslated_in_a_catalogue(app, tmp_path):
-    catalogue = tmp_path / "pl" / "LC_MESSAGES"
-    catalogue.mkdir(parents=True)
-    translated = "".join(f'msgid "{text}"\nmsgstr "{text} (pl)"\n\n' for text in ("Title", "Purpose", "Page"))
-    (catalogue / "messages.po").write_text(f'msgid ""\nmsgstr ""\n\n{translated}msgid "Yes"\nmsgstr ""\n')
-    questionnaire = Questionnaire("1", "Title", "Purpose", (Page("p", "Page", (Question("q", "Yes", Kind.SINGLE, (Option("y", "Yes"),)),)),), 1)
-    with app.app_context(), pytest.raises(MissingTranslation) as error:
-        write(questionnaire, tmp_path / "out.xlsx", ["en", "pl"], tmp_path)
-    assert "no pl translation of 'Yes'" in str(error.value)

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Answer, Draft, Response
 from app.questionnaire import QUESTIONNAIRE as Q
-from app.questionnaire.default import VERSION
 from tests.helpers import FULL_ANSWERS, question_url, release_today, soup
 
 
@@ -48,7 +47,7 @@ def test_whole_flow_stores_one_response(app, client, respondent):
 
     responses, rows = stored(app)
     assert len(responses) == 1
-    assert responses[0].questionnaire_version == VERSION and responses[0].language == "en"
+    assert responses[0].questionnaire_version == Q.version and responses[0].language == "en"
     expected = []
     for qid, value in FULL_ANSWERS.items():
         expected.extend((qid, v) for v in (value if isinstance(value, list) else [value]))
