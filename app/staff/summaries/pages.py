@@ -64,7 +64,7 @@ def question_figures(questionnaire: Questionnaire, question_id: str, group: tabl
         return tables.question_tables(questionnaire, threshold, only=question)[0]
     if group[0] == question_id or not tables.group_allowed(group, questionnaire, threshold):
         return None
-    return tables.group_column(question, questionnaire.questions[group[0]], group[1], threshold, tables.all_margins())
+    return tables.group_column(question, questionnaire.questions[group[0]], group[1], threshold, tables.all_margins([question.id, group[0]]))
 
 
 def breakdown(questionnaire: Questionnaire, question_id: str, by_id: str, group: tables.Group | None, threshold: int):

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
 
+from app import counts as kept
 from app.extensions import db
 from app.models import Answer, Response
 from app.questionnaire.model import Kind, Question, Questionnaire
@@ -76,24 +77,24 @@ def _in_group(column, group: Group | None) -> list:
     return [column.in_(select(Answer.response_id).where(Answer.question_id == question_id, Answer.value == code))]
 
 
-# Counting (exact, straight from the database).
+# Counting (exact): for all responses, the counts kept at each release (app/counts.py); for one
+# group, straight from the database.
 
 
 def total_responses(group: Group | None = None) -> int:
+    if group is None:
+        return kept.total()
     return db.session.scalar(select(func.count()).select_from(Response).where(*_in_group(Response.id, group))) or 0
 
 
 def responses_per_day() -> list[tuple[date, int]]:
-    return [
-        (day, count)
-        for day, count in db.session.execute(
-            select(Response.submitted_on, func.count()).group_by(Response.submitted_on).order_by(Response.submitted_on)
-        )
-    ]
+    return kept.per_day()
 
 
-def option_counts(group: Group | None = None) -> dict[str, dict[str, int]]:
-    """question id -> value -> number of responses with that answer."""
+def option_counts(group: Group | None = None, question_ids=None) -> dict[str, dict[str, int]]:
+    """question id -> value -> number of responses with that answer (all questions, or `question_ids`)."""
+    if group is None:
+        return kept.answer_counts(question_ids)
     counts: dict[str, dict[str, int]] = {}
     for question_id, value, count in db.session.execute(
         select(Answer.question_id, Answer.value, func.count())
@@ -106,6 +107,8 @@ def option_counts(group: Group | None = None) -> dict[str, dict[str, int]]:
 
 def answered_counts(group: Group | None = None) -> dict[str, int]:
     """question id -> number of responses with any answer to it."""
+    if group is None:
+        return kept.answered_counts()
     return dict(
         db.session.execute(
             select(Answer.question_id, func.count(distinct(Answer.response_id)))
@@ -159,7 +162,7 @@ def question_table(question: Question, counts: dict[str, int], answered: int, to
 
 def question_tables(questionnaire: Questionnaire, threshold: int, only: Question | None = None) -> list[Table]:
     total = total_responses()
-    counts, answered = option_counts(), answered_counts()
+    counts, answered = option_counts(question_ids=_choice_ids(questionnaire)), answered_counts()
     return [
         question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
         for question in questionnaire.questions.values()
@@ -214,8 +217,14 @@ class Margins:
     column_given: dict | None = None
 
 
-def all_margins() -> Margins:
-    return Margins(total_responses(), option_counts(), answered_counts())
+def all_margins(question_ids) -> Margins:
+    """The margins of every breakdown of these questions."""
+    return Margins(total_responses(), option_counts(question_ids=question_ids), answered_counts())
+
+
+def _choice_ids(questionnaire: Questionnaire) -> list[str]:
+    """The questions whose answers are counted by value (free text is only counted as answered)."""
+    return [q.id for q in questionnaire.questions.values() if q.has_choices]
 
 
 def cross_table(question: Question, by: Question, threshold: int, margins: Margins | None = None) -> CrossTable:
@@ -226,7 +235,7 @@ def cross_table(question: Question, by: Question, threshold: int, margins: Margi
     the group's column of `question` (and of `by`) broken down by the group's question, with the
     statuses they have there.
     """
-    m = margins or all_margins()
+    m = margins or all_margins([question.id, by.id])
     total, counts, answered = m.total, m.counts, m.answered
     row_table = question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
     column_table = question_table(by, counts.get(by.id, {}), answered.get(by.id, 0), total, threshold)
@@ -313,7 +322,7 @@ def group_allowed(group: Group, questionnaire: Questionnaire, threshold: int) ->
     """A group can be shown only if its own count is shown on the dashboard (else its total would give it away)."""
     question_id, code = group
     question = questionnaire.questions[question_id]
-    m = all_margins()
+    m = all_margins([question_id])
     table = question_table(question, m.counts.get(question_id, {}), m.answered.get(question_id, 0), m.total, threshold)
     row = next((row for row in table.rows if row.key == code), None)
     return not table.withheld and row is not None and row.shown and row.count > 0
@@ -333,7 +342,7 @@ def group_column(question: Question, group_question: Question, code: str, thresh
 def group_tables(questionnaire: Questionnaire, group: Group, threshold: int) -> list[Table]:
     """Every question's table within the group (the group's own question left out: it is all one answer)."""
     group_question = questionnaire.questions[group[0]]
-    m = all_margins()
+    m = all_margins(_choice_ids(questionnaire))
     return [
         group_column(question, group_question, group[1], threshold, m)
         for question in questionnaire.questions.values()
@@ -344,7 +353,7 @@ def group_tables(questionnaire: Questionnaire, group: Group, threshold: int) -> 
 def group_cross_table(question: Question, by: Question, group: Group, questionnaire: Questionnaire, threshold: int) -> CrossTable:
     """A breakdown within one group, its margins fixed to the group's columns as the dashboard shows them."""
     group_question = questionnaire.questions[group[0]]
-    m = all_margins()
+    m = all_margins([question.id, by.id, group_question.id])
     margins = Margins(
         total_responses(group),
         option_counts(group),
