@@ -161,6 +161,14 @@ def cell_rows(
         else:
             single[question.id] = (index, {code: text(label) for (qid, code), label in labels.items() if qid == question.id})
     option_cells = {question_id: sorted(cells.values()) for question_id, cells in multiple.items()}
+    # Every answer the questionnaire offers, as the database writes it ("question<US>code"): its cell,
+    # the cell's text, and for a multiple choice the cells that become 0 once it is answered. One
+    # lookup per answer; free text and codes no longer offered take the longer way below.
+    known: dict[str, tuple[int, str, list[int] | None]] = {}
+    for question_id, (index, names) in single.items():
+        known.update({f"{question_id}{_PAIR}{code}": (index, name, None) for code, name in names.items()})
+    for question_id, options in multiple.items():
+        known.update({f"{question_id}{_PAIR}{code}": (index, "1", option_cells[question_id]) for code, index in options.items()})
     connection = db.session.connection()
     # The answers go straight through the database driver, one text per response: a Python row per
     # answer (about eleven per response) cost more than all the rest of the CSV writing.
@@ -182,6 +190,18 @@ def cell_rows(
         for response_id, answers in cursor.fetchall():
             row = rows[response_id]
             for answer in answers.split(_ANSWER):
+                offered = known.get(answer)
+                if offered is not None:
+                    index, cell, zeros = offered
+                    if zeros is None:
+                        if not row[index]:  # the first answer, as response_row takes values[0]
+                            row[index] = cell
+                    else:
+                        if not row[zeros[0]]:  # the question was answered: every option is 0 until chosen
+                            for zero in zeros:
+                                row[zero] = "0"
+                        row[index] = cell
+                    continue
                 question_id, _, value = answer.partition(_PAIR)
                 cell = single.get(question_id)
                 if cell is not None:
