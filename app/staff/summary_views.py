@@ -22,7 +22,7 @@ def summary_csv():
     form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     if not form.validate():
         return _not_shown()
-    group = pages.parse_group(form.group.data, form.and_group.data)
+    group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE)
     if form.by.data:
         if not QUESTIONNAIRE.questions[form.question.data].has_choices:
             return _not_shown()

@@ -149,7 +149,7 @@ def dashboard():
     form.group.choices = pages.group_choices(QUESTIONNAIRE)
     form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     valid = form.validate()
-    group = pages.parse_group(form.group.data, form.and_group.data) if valid else None
+    group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE) if valid else None
     figures = pages.dashboard(QUESTIONNAIRE, group, _threshold())
     return render_template(
         "staff/dashboard.html",
@@ -184,7 +184,7 @@ def breakdown():
     form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     table, refused, group = None, False, None
     if request.args and form.validate():
-        group = pages.parse_group(form.group.data, form.and_group.data)
+        group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE)
         table, refused = pages.breakdown(QUESTIONNAIRE, form.question.data, form.by.data, group, _threshold())
     if not request.args:
         form.question.data, form.by.data = "safe_dark_street", "area"

@@ -25,10 +25,17 @@ def and_group_choices(questionnaire: Questionnaire) -> list[tuple[str, str]]:
     return [(ALL, _("No second group"))] + group_choices(questionnaire)[1:]
 
 
-def parse_group(value: str | None, and_value: str | None = None):
-    """The filter's choices as a group, two groups (the second within the first), or None."""
-    groups = tuple(tuple(part.split(":", 1)) for part in (value, and_value) if part)
-    return groups[0] if len(groups) == 1 else groups or None
+def parse_group(value: str | None, and_value: str | None = None, questionnaire: Questionnaire | None = None):
+    """The filter's choices as a group, two groups (the second within the first), or None.
+
+    Two groups are put in questionnaire order: "A and B" and "B and A" are the same responses, and
+    must be the same figures with the same hidden counts (the second is protected within the first).
+    """
+    groups = [tuple(part.split(":", 1)) for part in (value, and_value) if part]
+    if len(groups) == 2 and questionnaire is not None:
+        order = list(questionnaire.questions)
+        groups.sort(key=lambda group: order.index(group[0]))
+    return groups[0] if len(groups) == 1 else tuple(groups) or None
 
 
 def group_label(questionnaire: Questionnaire, group) -> str:
