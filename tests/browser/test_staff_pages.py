@@ -66,6 +66,10 @@ def test_staff_pages_pass_axe_and_the_nu_html_checker(browser_page, serve_app):
     checks.check(page, response, "staff dashboard for one group", quick_exit=False)
     response = page.goto(f"{server.url}/staff?group=area:dudley")
     checks.check(page, response, "staff dashboard, group too small", quick_exit=False)
+    response = page.goto(f"{server.url}/staff?group=area:birmingham&and_group=experiences_none:x")
+    checks.check(page, response, "staff dashboard, a second group that is not offered", status=400, quick_exit=False)
+    page.select_option("#and_group", "safe_dark_street:very_safe")
+    checks.check(page, press(page, "main form.filters button"), "staff dashboard for two groups", quick_exit=False)
 
     response = page.goto(f"{server.url}/staff/breakdown")
     checks.check(page, response, "staff breakdown form", quick_exit=False)
