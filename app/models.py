@@ -101,6 +101,41 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
+class DayCount(db.Model):
+    """How many responses were released for a day: the dashboard's responses per day, and its total.
+
+    This table and the two below are kept up to date by the release that adds responses and by the
+    purge that deletes them, in the same transaction (app/counts.py), so the dashboard reads a few
+    hundred rows instead of counting every answer. They change only at release, as the summaries do.
+    """
+
+    __tablename__ = "day_counts"
+
+    submitted_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column()
+
+
+class AnswerCount(db.Model):
+    """How many released responses have each answer (question, value): one row per option chosen
+    (or free text written), as counting the answers table grouped by question and value gives."""
+
+    __tablename__ = "answer_counts"
+    __table_args__ = RANDOM_ORDER  # keyed by its values, not by when a row was first added
+
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    responses: Mapped[int] = mapped_column()
+
+
+class QuestionCount(db.Model):
+    """How many released responses answered each question (a multiple choice counts once)."""
+
+    __tablename__ = "question_counts"
+
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    responses: Mapped[int] = mapped_column()
+
+
 class StaffUser(db.Model):
     """A member of staff who may sign in to /staff. Created from the command line or by an admin; never
     deleted, only disabled.

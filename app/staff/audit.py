@@ -131,7 +131,7 @@ def describe(event: AuditEvent) -> str:
             "Downloaded a summary table: %(question)s%(by)s%(group)s",
             question=d.get("question"),
             by=_(" by %(by)s", by=d["by"]) if d.get("by") else "",
-            group=_(" within %(group)s", group=d["group"]) if d.get("group") else "",
+            group=_(" within %(group)s", group=" and ".join(g for g in (d["group"], d.get("and_group")) if g)) if d.get("group") else "",
         )
     if event.action == PURGE:
         return _(

@@ -93,6 +93,13 @@ class ExportForm(FlaskForm):
 
 class GroupForm(GetForm):
     group = Choice(_l("Show"), message=_l("Choose one of the groups shown"), default="")
+    and_group = Choice(_l("And of those"), message=_l("Choose one of the groups shown"), default="")
+
+    def validate_and_group(self, field):
+        if field.data and not self.group.data:
+            raise ValidationError(_l("Choose a group under “Show” first"))
+        if field.data and field.data.split(":")[0] == self.group.data.split(":")[0]:
+            raise ValidationError(_l("Choose a group from a different question"))
 
 
 class CodebookForm(FlaskForm):
@@ -110,6 +117,10 @@ class BreakdownForm(GroupForm):
     def validate_group(self, field):
         if field.data and field.data.split(":")[0] in (self.question.data, self.by.data):
             raise ValidationError(_l("Choose a group from a question not in the breakdown"))
+
+    def validate_and_group(self, field):
+        super().validate_and_group(field)
+        self.validate_group(field)
 
 
 class SummaryDownloadForm(BreakdownForm):

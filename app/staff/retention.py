@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
+from app import counts
 from app.extensions import db
 from app.models import Answer, Response
 
@@ -11,9 +12,11 @@ from app.models import Answer, Response
 def purge_responses(before: date) -> int:
     """Delete every response submitted before `before` (that day is kept), with its answers."""
     old = select(Response.id).where(Response.submitted_on < before)
-    count = db.session.scalar(select(func.count()).select_from(old.subquery())) or 0
+    counts.hold_releases()
+    gone = counts.fresh(Response.submitted_on < before)
+    counts.add(gone, sign=-1)  # the dashboard's counts, in the same transaction
     # Answers first: SQLite does not enforce ON DELETE CASCADE unless foreign keys are switched on.
     db.session.execute(delete(Answer).where(Answer.response_id.in_(old)))
     db.session.execute(delete(Response).where(Response.submitted_on < before))
     db.session.commit()
-    return count
+    return sum(gone.days.values())

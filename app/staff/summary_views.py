@@ -19,9 +19,10 @@ def summary_csv():
     form.question.choices = [("days", "")] + [(q.id, "") for q in QUESTIONNAIRE.questions.values()]
     form.by.choices = [("", "")] + [(q.id, "") for q in summaries.breakdown_questions(QUESTIONNAIRE)[1]]
     form.group.choices = pages.group_choices(QUESTIONNAIRE)
+    form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     if not form.validate():
         return _not_shown()
-    group = pages.parse_group(form.group.data)
+    group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE)
     if form.by.data:
         if not QUESTIONNAIRE.questions[form.question.data].has_choices:
             return _not_shown()
@@ -33,8 +34,9 @@ def summary_csv():
         rows = pages.one_way_rows(table, threshold, share) if table and not table.withheld else None
     if rows is None:
         return _not_shown()
-    audit.record(audit.SUMMARY, g.staff_user.username, question=form.question.data, by=form.by.data or None, group=form.group.data or None)
-    name = "-".join(part.replace(":", "-") for part in ("summary", form.question.data, form.by.data, form.group.data) if part)
+    second = {"and_group": form.and_group.data} if form.and_group.data else {}
+    audit.record(audit.SUMMARY, g.staff_user.username, question=form.question.data, by=form.by.data or None, group=form.group.data or None, **second)
+    name = "-".join(part.replace(":", "-") for part in ("summary", form.question.data, form.by.data, form.group.data, form.and_group.data) if part)
     response = Response(BOM + csv_text(rows), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -147,8 +147,10 @@ def sign_out_everywhere():
 def dashboard():
     form = GroupForm(request.args)
     form.group.choices = pages.group_choices(QUESTIONNAIRE)
+    form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     valid = form.validate()
-    figures = pages.dashboard(QUESTIONNAIRE, pages.parse_group(form.group.data) if valid else None, _threshold())
+    group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE) if valid else None
+    figures = pages.dashboard(QUESTIONNAIRE, group, _threshold())
     return render_template(
         "staff/dashboard.html",
         form=form,
@@ -179,9 +181,10 @@ def breakdown():
     form.question.choices = [(q.id, str(q.summary_label or q.text)) for q in questions]
     form.by.choices = [(q.id, str(q.summary_label or q.text)) for q in by_questions]
     form.group.choices = pages.group_choices(QUESTIONNAIRE)
+    form.and_group.choices = pages.and_group_choices(QUESTIONNAIRE)
     table, refused, group = None, False, None
     if request.args and form.validate():
-        group = pages.parse_group(form.group.data)
+        group = pages.parse_group(form.group.data, form.and_group.data, QUESTIONNAIRE)
         table, refused = pages.breakdown(QUESTIONNAIRE, form.question.data, form.by.data, group, _threshold())
     if not request.args:
         form.question.data, form.by.data = "safe_dark_street", "area"

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, select
 
+from app import counts
 from app.config import LONDON
 from app.database import compact_postgres, forget_deleted
 from app.extensions import db
@@ -78,7 +79,7 @@ def release_ended_days(today: date) -> int:
         held.setdefault(piece.id, []).append(piece)
     parts = list(held.values())
     _shuffle(parts)
-    responses, answers = [], []
+    responses, answers, released = [], [], []
     for response_parts in parts:
         response_parts.sort(key=lambda piece: piece.part)
         first = response_parts[0]
@@ -92,6 +93,7 @@ def release_ended_days(today: date) -> int:
             }
         )
         rows = json.loads("".join(piece.answers for piece in response_parts))
+        released.append((first.submitted_on, rows))
         answers.extend(
             {"response_id": response_id, "question_id": question_id, "value": value}
             for question_id, value in rows
@@ -99,6 +101,7 @@ def release_ended_days(today: date) -> int:
     db.session.execute(insert(Response), responses)
     if answers:
         db.session.execute(insert(Answer), answers)
+    counts.add(counts.of_responses(released))  # the dashboard's counts move with the responses
     db.session.commit()
     forget_deleted()  # the held rows' copies in SQLite's WAL were in the order they were sent
     # PostgreSQL's heap keeps deleted rows until their space is reused: the held rows were in

@@ -5,6 +5,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from app import counts
 from app.extensions import db
 from app.models import StaffUser
 from app.staff import auth
@@ -100,6 +101,8 @@ def rows(app):
                 response = Response(id=response_id, submitted_on=day, language=language, questionnaire_version=version)
                 response.answers = [Answer(question_id=q, value=v) for q, v in answers]
                 db.session.add(response)
+            db.session.flush()
+            counts.rebuild()  # written without a release: count them as one would
             db.session.commit()
 
     return insert

@@ -266,3 +266,97 @@ def test_small_counts_within_a_group_are_hidden(staff, rows):
     table = as_rows(download(staff, question="safe_dark_street", group="area:birmingham"))
     assert ["Very unsafe", "fewer than 5", "fewer than 5"] in table and ["Very safe", "hidden", "hidden"] in table
     assert "3" not in [cell for line in table[1:-1] for cell in line[1:]]
+
+
+# Two groups at once: the second group's column of each question within the first group.
+
+
+def test_the_dashboard_for_two_groups(staff, people):
+    page = soup(staff.get("/staff?group=gender:woman_girl&and_group=area:coventry"))
+    assert page.select_one("#group-shown").get_text() == (  # in questionnaire order
+        "Only responses from: Which area do you live in?: Coventry and Which of these describes you?: Woman or girl."
+    )
+    assert "20 responses so far." in page.select_one(".lead").get_text()
+    assert not page.select("section[aria-labelledby='q-gender']") and not page.select("section[aria-labelledby='q-area']")
+    section = page.select_one("section[aria-labelledby='q-safe_dark_street']")
+    shown = {tr.th.get_text(): [td.get_text() for td in tr.select("td")] for tr in section.select("tbody tr")}
+    assert shown["Very safe"] == ["6", "30.0%"]  # of the 20 women and girls in Coventry
+    assert shown["Very unsafe"] == ["9", "45.0%"]
+    assert shown["No answer"] == ["5", "25.0%"]
+    assert page.select_one("select[name=and_group] option[selected]")["value"] == "area:coventry"
+
+
+def test_two_groups_show_what_the_breakdown_within_the_first_group_shows(app, people):
+    """Each level is protected with the statuses of the level above: pages read together give nothing away."""
+    with app.app_context():
+        area = QUESTIONNAIRE.questions["area"]
+        for question_id in ("safe_dark_street", "age"):
+            question = QUESTIONNAIRE.questions[question_id]
+            cross = summaries.group_cross_table(question, area, ("gender", "woman_girl"), QUESTIONNAIRE, 5)
+            for code in ("birmingham", "coventry", "dudley"):
+                tables = summaries.group_tables(QUESTIONNAIRE, (("gender", "woman_girl"), ("area", code)), 5)
+                table = next(t for t in tables if t.question is question)
+                assert {row.key: (row.count, row.hidden) for row in table.rows} == {
+                    key: cross.cells[key, code] for key, _ in cross.row_keys
+                }
+
+
+def test_a_second_group_too_small_within_the_first_is_refused(staff, rows):
+    # 30 women in Birmingham and 3 in Walsall: Walsall's 3 are fine among all 40 responses' 10 from
+    # Walsall, but small among women, so women in Walsall are not shown.
+    items = [(f"w{i:02}", date(2026, 6, 8), "en", "v", [("gender", "woman_girl"), ("area", "birmingham" if i < 30 else "walsall")]) for i in range(33)]
+    items += [(f"m{i:02}", date(2026, 6, 8), "en", "v", [("gender", "man_boy"), ("area", "walsall")]) for i in range(7)]
+    rows(items)
+    assert soup(staff.get("/staff?group=area:walsall")).select_one("#group-shown")
+    page = soup(staff.get("/staff?group=gender:woman_girl&and_group=area:walsall"))
+    assert page.select_one("#group-refused") and not page.select("main table")
+    assert "3 responses" not in page.get_text()
+    assert soup(staff.get("/staff?group=gender:man_boy&and_group=area:birmingham")).select_one("#group-refused")  # none
+
+
+def test_small_counts_within_two_groups_are_hidden(staff, people):
+    page = soup(staff.get("/staff?group=gender:woman_girl&and_group=area:dudley"))
+    assert "7 responses so far." in page.select_one(".lead").get_text()
+    section = page.select_one("section[aria-labelledby='q-age']")
+    assert section is not None  # nobody gave an age: "No answer" 7, nothing small
+    rows_shown = {tr.th.get_text(): tr.td.get_text() for tr in section.select("tbody tr")}
+    assert rows_shown["No answer"] == "7"
+
+
+@pytest.mark.parametrize("query", [
+    "?and_group=area:dudley",  # a second group without a first
+    "?group=area:dudley&and_group=area:coventry",  # the same question twice
+    "?group=gender:woman_girl&and_group=nope:x",
+])
+def test_bad_second_groups_are_errors(staff, query):
+    response = staff.get("/staff" + query)
+    assert response.status_code == 400
+    page = soup(response)
+    assert page.select_one(page.select_one(".error-summary a")["href"])
+
+
+def test_a_breakdown_within_two_groups_downloads_exactly_as_shown(app, staff, people):
+    query = dict(question="safe_dark_street", by="age", group="gender:woman_girl", and_group="area:birmingham")
+    page = soup(staff.get("/staff/breakdown", query_string=query))
+    assert page.select_one("#group-shown") and page.select_one("main table.cross-table")
+    form = page.select_one("form[method=post][action='/staff/summary.csv']")
+    assert {i["name"]: i["value"] for i in form.select("input[type=hidden]") if i["name"] != "csrf_token"} == query
+    response = download(staff, **query)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="summary-safe_dark_street-age-gender-woman_girl-area-birmingham.csv"'
+    table = as_rows(response)
+    shown = cells(page.select_one("main table"))
+    for line in table[1:]:
+        assert [(line[i], line[i + 1]) for i in range(1, len(line), 2)] == shown[line[0]] or line[0] == "All responses"
+    bad = staff.get("/staff/breakdown", query_string={**query, "and_group": "age:16_17"})
+    assert bad.status_code == 400  # a group from a question in the breakdown
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.details["and_group"] == "area:birmingham"
+
+
+def test_two_groups_in_either_order_are_the_same_figures(staff, people):
+    """Else each order would be protected within a different first group, and could hide different counts."""
+    one = soup(staff.get("/staff?group=gender:woman_girl&and_group=area:coventry"))
+    other = soup(staff.get("/staff?group=area:coventry&and_group=gender:woman_girl"))
+    assert one.select_one("#group-shown").get_text() == other.select_one("#group-shown").get_text()
+    assert [t.get_text() for t in one.select("main table")] == [t.get_text() for t in other.select("main table")]

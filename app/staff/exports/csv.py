@@ -40,5 +40,11 @@ def export_chunks(
     cols = columns(questionnaire)
     labels = english_labels(questionnaire) if use_labels else None
     yield ((BOM if bom else "") + csv_text([list(FIXED_COLUMNS) + [c.header for c in cols]])).encode()
-    for rows in cell_rows(cols, start, end, labels, batch_size):
-        yield csv_text(rows).encode()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    # The rows come with every cell that can hold text already neutralised (the rest are 0, 1 or empty).
+    for rows in cell_rows(cols, start, end, labels, batch_size, text=neutralise):
+        writer.writerows(rows)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()

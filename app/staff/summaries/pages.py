@@ -20,17 +20,30 @@ def group_choices(questionnaire: Questionnaire) -> list[tuple[str, str]]:
     return choices
 
 
-def parse_group(value: str | None) -> tables.Group | None:
-    if not value:
-        return None
-    question_id, code = value.split(":", 1)
-    return question_id, code
+def and_group_choices(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """The second level of the filter: the same answers, or none."""
+    return [(ALL, _("No second group"))] + group_choices(questionnaire)[1:]
 
 
-def group_label(questionnaire: Questionnaire, group: tables.Group) -> str:
-    question = questionnaire.questions[group[0]]
-    option = question.option(group[1])
-    return f"{question.summary_label or question.text}: {option.label}"
+def parse_group(value: str | None, and_value: str | None = None, questionnaire: Questionnaire | None = None):
+    """The filter's choices as a group, two groups (the second within the first), or None.
+
+    Two groups are put in questionnaire order: "A and B" and "B and A" are the same responses, and
+    must be the same figures with the same hidden counts (the second is protected within the first).
+    """
+    groups = [tuple(part.split(":", 1)) for part in (value, and_value) if part]
+    if len(groups) == 2 and questionnaire is not None:
+        order = list(questionnaire.questions)
+        groups.sort(key=lambda group: order.index(group[0]))
+    return groups[0] if len(groups) == 1 else tuple(groups) or None
+
+
+def group_label(questionnaire: Questionnaire, group) -> str:
+    labels = []
+    for question_id, code in tables.groups_of(group):
+        question = questionnaire.questions[question_id]
+        labels.append(f"{question.summary_label or question.text}: {question.option(code).label}")
+    return _(" and ").join(labels)
 
 
 def dashboard(questionnaire: Questionnaire, group: tables.Group | None, threshold: int) -> dict:
@@ -62,9 +75,9 @@ def question_figures(questionnaire: Questionnaire, question_id: str, group: tabl
     question = questionnaire.questions[question_id]
     if group is None:
         return tables.question_tables(questionnaire, threshold, only=question)[0]
-    if group[0] == question_id or not tables.group_allowed(group, questionnaire, threshold):
+    if question_id in {qid for qid, _code in tables.groups_of(group)} or not tables.group_allowed(group, questionnaire, threshold):
         return None
-    return tables.group_column(question, questionnaire.questions[group[0]], group[1], threshold, tables.all_margins())
+    return tables.filtered_table(question, group, questionnaire, threshold)
 
 
 def breakdown(questionnaire: Questionnaire, question_id: str, by_id: str, group: tables.Group | None, threshold: int):

@@ -1,7 +1,8 @@
 """Counts for the dashboard and breakdowns, with small-number protection. Plain functions.
 
 Any count can be limited to one group: the responses with one answer to a single-choice or scale
-question (`group`, a (question id, option code) pair).
+question (`group`, a (question id, option code) pair), or to two such groups at once (a tuple of two
+pairs: the responses in both, e.g. women and girls aged 16 to 24).
 
 Every table's cells add up to the total number of responses (its options plus "No answer"), except
 a multiple-choice question's, whose options overlap: there each count is protected on its own.
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
 
+from app import counts as kept
 from app.extensions import db
 from app.models import Answer, Response
 from app.questionnaire.model import Kind, Question, Questionnaire
@@ -68,32 +70,40 @@ class CrossTable:
 Group = tuple[str, str]  # (question id, option code): the responses with that answer
 
 
-def _in_group(column, group: Group | None) -> list:
-    """A WHERE condition keeping `column` (a response id) to the group's responses; none without a group."""
-    if group is None:
-        return []
-    question_id, code = group
-    return [column.in_(select(Answer.response_id).where(Answer.question_id == question_id, Answer.value == code))]
+def groups_of(group) -> tuple[Group, ...]:
+    """A group, several groups or None, as a tuple of groups."""
+    if not group:
+        return ()
+    return (group,) if isinstance(group[0], str) else tuple(group)
 
 
-# Counting (exact, straight from the database).
+def _in_group(column, group) -> list:
+    """WHERE conditions keeping `column` (a response id) to the responses in the group (or in every one
+    of the groups); none without a group."""
+    return [
+        column.in_(select(Answer.response_id).where(Answer.question_id == question_id, Answer.value == code))
+        for question_id, code in groups_of(group)
+    ]
 
 
-def total_responses(group: Group | None = None) -> int:
+# Counting (exact): for all responses, the counts kept at each release (app/counts.py); for one
+# group, straight from the database.
+
+
+def total_responses(group=None) -> int:
+    if not group:
+        return kept.total()
     return db.session.scalar(select(func.count()).select_from(Response).where(*_in_group(Response.id, group))) or 0
 
 
 def responses_per_day() -> list[tuple[date, int]]:
-    return [
-        (day, count)
-        for day, count in db.session.execute(
-            select(Response.submitted_on, func.count()).group_by(Response.submitted_on).order_by(Response.submitted_on)
-        )
-    ]
+    return kept.per_day()
 
 
-def option_counts(group: Group | None = None) -> dict[str, dict[str, int]]:
-    """question id -> value -> number of responses with that answer."""
+def option_counts(group=None, question_ids=None) -> dict[str, dict[str, int]]:
+    """question id -> value -> number of responses with that answer (all questions, or `question_ids`)."""
+    if not group:
+        return kept.answer_counts(question_ids)
     counts: dict[str, dict[str, int]] = {}
     for question_id, value, count in db.session.execute(
         select(Answer.question_id, Answer.value, func.count())
@@ -104,8 +114,10 @@ def option_counts(group: Group | None = None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def answered_counts(group: Group | None = None) -> dict[str, int]:
+def answered_counts(group=None) -> dict[str, int]:
     """question id -> number of responses with any answer to it."""
+    if not group:
+        return kept.answered_counts()
     return dict(
         db.session.execute(
             select(Answer.question_id, func.count(distinct(Answer.response_id)))
@@ -159,7 +171,7 @@ def question_table(question: Question, counts: dict[str, int], answered: int, to
 
 def question_tables(questionnaire: Questionnaire, threshold: int, only: Question | None = None) -> list[Table]:
     total = total_responses()
-    counts, answered = option_counts(), answered_counts()
+    counts, answered = option_counts(question_ids=_choice_ids(questionnaire)), answered_counts()
     return [
         question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
         for question in questionnaire.questions.values()
@@ -182,7 +194,7 @@ def breakdown_questions(questionnaire: Questionnaire) -> tuple[list[Question], l
     return choices, [q for q in choices if q.kind is not Kind.MULTIPLE]
 
 
-def _pair_counts(question_id: str, by_id: str, group: Group | None = None):
+def _pair_counts(question_id: str, by_id: str, group=None):
     a, b = aliased(Answer), aliased(Answer)
     both_answered = (a.question_id == question_id, b.question_id == by_id, *_in_group(a.response_id, group))
     joined = select(a.value, b.value, func.count()).join(b, a.response_id == b.response_id)
@@ -209,13 +221,19 @@ class Margins:
     total: int
     counts: dict
     answered: dict
-    group: Group | None = None
+    group: tuple[Group, ...] | Group | None = None
     row_given: dict | None = None  # row key -> status, for a group: its column in `question` by the group's question
     column_given: dict | None = None
 
 
-def all_margins() -> Margins:
-    return Margins(total_responses(), option_counts(), answered_counts())
+def all_margins(question_ids) -> Margins:
+    """The margins of every breakdown of these questions."""
+    return Margins(total_responses(), option_counts(question_ids=question_ids), answered_counts())
+
+
+def _choice_ids(questionnaire: Questionnaire) -> list[str]:
+    """The questions whose answers are counted by value (free text is only counted as answered)."""
+    return [q.id for q in questionnaire.questions.values() if q.has_choices]
 
 
 def cross_table(question: Question, by: Question, threshold: int, margins: Margins | None = None) -> CrossTable:
@@ -226,7 +244,7 @@ def cross_table(question: Question, by: Question, threshold: int, margins: Margi
     the group's column of `question` (and of `by`) broken down by the group's question, with the
     statuses they have there.
     """
-    m = margins or all_margins()
+    m = margins or all_margins([question.id, by.id])
     total, counts, answered = m.total, m.counts, m.answered
     row_table = question_table(question, counts.get(question.id, {}), answered.get(question.id, 0), total, threshold)
     column_table = question_table(by, counts.get(by.id, {}), answered.get(by.id, 0), total, threshold)
@@ -306,22 +324,34 @@ def _column_shares(table: CrossTable) -> dict:
     return shares
 
 
-# One group: its figures are one column of the breakdowns by the group's question.
+# One group: its figures are one column of the breakdowns by the group's question. Two groups: the
+# second group's column of the breakdowns by its question within the first group, so each level is
+# protected with the statuses the level above shows.
 
 
-def group_allowed(group: Group, questionnaire: Questionnaire, threshold: int) -> bool:
-    """A group can be shown only if its own count is shown on the dashboard (else its total would give it away)."""
-    question_id, code = group
-    question = questionnaire.questions[question_id]
-    m = all_margins()
-    table = question_table(question, m.counts.get(question_id, {}), m.answered.get(question_id, 0), m.total, threshold)
-    row = next((row for row in table.rows if row.key == code), None)
-    return not table.withheld and row is not None and row.shown and row.count > 0
+def group_allowed(group, questionnaire: Questionnaire, threshold: int) -> bool:
+    """A group can be shown only if its own count is shown on the page above it (the dashboard, or the
+    first group's dashboard for a second group): else its total would give it away."""
+    groups = groups_of(group)
+    for level, (question_id, code) in enumerate(groups):
+        question = questionnaire.questions[question_id]
+        if level == 0:
+            m = all_margins([question_id])
+            table = question_table(question, m.counts.get(question_id, {}), m.answered.get(question_id, 0), m.total, threshold)
+        else:
+            table = filtered_table(question, groups[:level], questionnaire, threshold)
+        row = next((row for row in table.rows if row.key == code), None)
+        if table.withheld or row is None or not row.shown or row.count == 0:
+            return False
+    return True
 
 
 def group_column(question: Question, group_question: Question, code: str, threshold: int, m: Margins) -> Table:
     """`question`'s one-way table within a group: the group's column of `question` by the group's question."""
-    cross = cross_table(question, group_question, threshold, m)
+    return _column(cross_table(question, group_question, threshold, m), question, code)
+
+
+def _column(cross: CrossTable, question: Question, code: str) -> Table:
     total = cross.cells[TOTAL, code][0]
     rows = []
     for key, label in cross.row_keys:
@@ -330,28 +360,44 @@ def group_column(question: Question, group_question: Question, code: str, thresh
     return Table(question, rows, total, withheld=cross.withheld)
 
 
-def group_tables(questionnaire: Questionnaire, group: Group, threshold: int) -> list[Table]:
-    """Every question's table within the group (the group's own question left out: it is all one answer)."""
-    group_question = questionnaire.questions[group[0]]
-    m = all_margins()
+def filtered_table(question: Question, group, questionnaire: Questionnaire, threshold: int) -> Table:
+    """`question`'s one-way table within one group or two (the second within the first)."""
+    *outer, (question_id, code) = groups_of(group)
+    group_question = questionnaire.questions[question_id]
+    if not outer:
+        return group_column(question, group_question, code, threshold, all_margins([question.id, question_id]))
+    return _column(group_cross_table(question, group_question, tuple(outer), questionnaire, threshold), question, code)
+
+
+def group_tables(questionnaire: Questionnaire, group, threshold: int) -> list[Table]:
+    """Every question's table within the group(s) (the groups' own questions left out: each is all one answer)."""
+    groups = groups_of(group)
+    if len(groups) == 1:  # the margins read once for every question
+        group_question = questionnaire.questions[groups[0][0]]
+        m = all_margins(_choice_ids(questionnaire))
+        return [
+            group_column(question, group_question, groups[0][1], threshold, m)
+            for question in questionnaire.questions.values()
+            if question is not group_question
+        ]
+    own = {question_id for question_id, _ in groups}
     return [
-        group_column(question, group_question, group[1], threshold, m)
+        filtered_table(question, groups, questionnaire, threshold)
         for question in questionnaire.questions.values()
-        if question is not group_question
+        if question.id not in own
     ]
 
 
-def group_cross_table(question: Question, by: Question, group: Group, questionnaire: Questionnaire, threshold: int) -> CrossTable:
-    """A breakdown within one group, its margins fixed to the group's columns as the dashboard shows them."""
-    group_question = questionnaire.questions[group[0]]
-    m = all_margins()
+def group_cross_table(question: Question, by: Question, group, questionnaire: Questionnaire, threshold: int) -> CrossTable:
+    """A breakdown within one group or two, its margins fixed to the group's columns as its dashboard shows them."""
+    groups = groups_of(group)
     margins = Margins(
-        total_responses(group),
-        option_counts(group),
-        answered_counts(group),
-        group,
-        row_given=_statuses(group_column(question, group_question, group[1], threshold, m)),
-        column_given=_statuses(group_column(by, group_question, group[1], threshold, m)),
+        total_responses(groups),
+        option_counts(groups),
+        answered_counts(groups),
+        groups,
+        row_given=_statuses(filtered_table(question, groups, questionnaire, threshold)),
+        column_given=_statuses(filtered_table(by, groups, questionnaire, threshold)),
     )
     return cross_table(question, by, threshold, margins)
 
