@@ -208,7 +208,7 @@ def test_codebook(app, staff, monkeypatch):
     assert table[5] == {
         "column": "colour", "question_id": "colour", "page_id": "colour", "page_number": "1",
         "question_text": "Favourite colour?", "kind": "single", "required": "yes", "option_code": "blue",
-        "option_label": "Blue, or navy", "shown_when": "always",
+        "option_label": "Blue, or navy", "shown_when": "always", "versions": "t1",
     }
     assert table[8]["shown_when"] == "pets is any of: dog"
     assert table[8]["kind"] == "text" and table[8]["required"] == "no"
