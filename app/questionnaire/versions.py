@@ -89,6 +89,8 @@ def init_app(app: Flask) -> None:
         finally:
             db.session.remove()
     if kept != described:
+        with app.app_context():
+            db.engine.dispose()  # this app goes no further: close its connections now
         print(
             f"Questionnaire version {questionnaire.version!r} was used before with other questions or texts.",
             "Responses already given under it would be described wrongly. Give the changed questionnaire",
