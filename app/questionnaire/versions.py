@@ -88,9 +88,10 @@ def init_app(app: Flask) -> None:
             return
         finally:
             db.session.remove()
+            # No connection outlives the start: a server that forks workers after loading the app
+            # must not share one, and an app refused here goes no further.
+            db.engine.dispose()
     if kept != described:
-        with app.app_context():
-            db.engine.dispose()  # this app goes no further: close its connections now
         print(
             f"Questionnaire version {questionnaire.version!r} was used before with other questions or texts.",
             "Responses already given under it would be described wrongly. Give the changed questionnaire",
@@ -105,7 +106,12 @@ def init_app(app: Flask) -> None:
 def keep_with_response(questionnaire: Questionnaire) -> None:
     """In the transaction holding a response: its version's definition, unless kept at start."""
     if not current_app.extensions.get("questionnaire_version_kept"):
-        described = current_app.extensions.get("questionnaire_definition") or definition(questionnaire)
+        own = current_app.extensions.get("questionnaire")
+        described = (
+            current_app.extensions["questionnaire_definition"]
+            if own is not None and own.version == questionnaire.version
+            else definition(questionnaire)
+        )
         _keep(questionnaire.version, described)
 
 
