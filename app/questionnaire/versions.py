@@ -23,6 +23,7 @@ from app import database
 from app.extensions import db
 from app.models import QuestionnaireVersion, Response
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire
+from app.questionnaire.review import condition_text
 
 INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 START_REFUSED = 4  # gunicorn's "the app failed to load", as for a bad SURVEY_FILE
@@ -46,7 +47,8 @@ def definition(questionnaire: Questionnaire) -> dict:
                 questions.append({
                     "id": question.id,
                     "page": page.id,
-                    "shown_when": shown_when(page),
+                    # As `relevant` text, the same whether the condition was written in Python or a spreadsheet.
+                    "shown_when": condition_text(questionnaire, page) or "always",
                     "kind": question.kind.value,
                     "text": str(question.text),
                     "summary_label": str(question.summary_label) if question.summary_label else None,
@@ -145,7 +147,6 @@ def covered(questionnaire: Questionnaire) -> Covered:
         select(QuestionnaireVersion.version, QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)
     ).all()
     answered = set(db.session.scalars(select(Response.questionnaire_version).distinct()))
-    db.session.rollback()  # end the read at once
     history = [(version, described) for version, described in kept if version != questionnaire.version]
     history.append((questionnaire.version, current))  # the current version counts last, with its own texts
 

@@ -315,3 +315,16 @@ def test_a_version_without_responses_adds_no_retired_questions(make_app, files):
         covered = versions.covered(app.extensions["questionnaire"])
     assert "q_old" not in covered.questions
     assert [o.code for o in covered.questions["q_pets"].options] == ["cat", "dog", "hamster"]  # every option offered
+
+
+def test_the_shipped_spreadsheet_keeps_the_same_definition_as_the_questionnaire_written_in_python(app):
+    """So a server that switches from one to the other under the same version still starts."""
+    pytest.importorskip("app.questionnaire.default")
+    from app.questionnaire.cli import SHIPPED
+
+    with app.app_context():
+        from_python = versions.definition(questionnaire_for(""))
+        from_file = versions.definition(questionnaire_for(str(SHIPPED)))
+    assert from_file == from_python
+    where = next(q for q in from_file["questions"] if q["id"] == "where")
+    assert where["shown_when"].startswith("selected(${experiences}, 'comments')")
