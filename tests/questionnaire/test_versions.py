@@ -297,8 +297,10 @@ def test_the_codebook_says_which_versions_asked_each_question(two_versions):
     assert old["page_id"] == "q_old" and old["page_number"] == "" and old["shown_when"].startswith("no longer asked")
 
 
-def test_spss_numbers_and_r_labels_cover_every_version(two_versions):
-    from app.staff.exports import spss
+def test_spss_numbers_excel_and_r_labels_cover_every_version(two_versions, tmp_path):
+    from openpyxl import load_workbook
+
+    from app.staff.exports import spss, xlsx
 
     app, _ = two_versions
     with app.test_request_context():
@@ -306,6 +308,18 @@ def test_spss_numbers_and_r_labels_cover_every_version(two_versions):
         frame = spss.data_frame(covered)
         numbers = spss.option_numbers(covered.questions["q_feel"])
         script = r_export.r_script(covered)
+        assert xlsx.write_workbook(str(tmp_path / "export.xlsx"), covered) == 2
+        assert spss.write_sav(str(tmp_path / "export.sav"), covered) == 2
+    import pyreadstat
+
+    _, meta = pyreadstat.read_sav(str(tmp_path / "export.sav"), metadataonly=True)
+    assert meta.variable_value_labels["q_feel"] == {1: "Safe", 2: "Unsafe", 3: "Gone option", 97: "An answer no longer offered"}
+    assert meta.column_names_to_labels["q_old.a"] == "Old things?: Thing A"
+    workbook = load_workbook(tmp_path / "export.xlsx", read_only=True)
+    assert [cell.value for cell in next(workbook["responses"].iter_rows(max_row=1))] == HEADER
+    codebook = [[cell.value for cell in row] for row in workbook["codebook"].iter_rows()]
+    workbook.close()
+    assert codebook[0][-1] == "versions" and ["q_old.b", "v1"] == [codebook[-1][0], codebook[-1][-1]]
     assert numbers == {"safe": 1, "unsafe": 2, "gone": 3}  # as v1 numbered them: the same in every export
     v1 = frame[frame["questionnaire_version"] == "v1"].iloc[0]
     assert v1["q_feel"] == 3 and v1["q_old.a"] == 1 and v1["q_pets.hamster"] == 1
