@@ -105,6 +105,19 @@ def init_app(app: Flask) -> None:
     app.extensions["questionnaire_version_kept"] = True
 
 
+def kept_differently(questionnaire: Questionnaire) -> bool:
+    """Whether the database keeps this version with another definition (False before its table exists)."""
+    try:
+        if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
+            return False
+        kept = db.session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.version == questionnaire.version)
+        )
+    finally:
+        db.session.remove()
+    return kept is not None and kept != definition(questionnaire)
+
+
 def keep_with_response(questionnaire: Questionnaire) -> None:
     """In the transaction holding a response: its version's definition, unless kept at start."""
     if not current_app.extensions.get("questionnaire_version_kept"):

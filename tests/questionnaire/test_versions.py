@@ -347,3 +347,16 @@ def test_the_shipped_spreadsheet_keeps_the_same_definition_as_the_questionnaire_
     assert from_file == from_python
     where = next(q for q in from_file["questions"] if q["id"] == "where")
     assert where["shown_when"].startswith("selected(${experiences}, 'comments')")
+
+
+def test_survey_check_says_when_a_file_changes_a_version_already_used(make_app, files, tmp_path):
+    app = make_app(SURVEY_FILE=files["v1"])
+    app = make_app(SURVEY_FILE=files["v1"])  # kept now that the table exists
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["survey", "check", files["v2"]]).exit_code == 0  # a new version
+    assert runner.invoke(args=["survey", "check", files["v1"]]).exit_code == 0  # the same questions
+    changed = form("v1")
+    changed["choices"][-1]["label::English (en)"] = "Hamsters"
+    done = runner.invoke(args=["survey", "check", str(write_form(tmp_path / "changed.xlsx", changed))])
+    assert done.exit_code == 1
+    assert "version 'v1' was used before with other questions or texts; give this file a new version" in done.output
