@@ -360,3 +360,14 @@ def test_survey_check_says_when_a_file_changes_a_version_already_used(make_app, 
     done = runner.invoke(args=["survey", "check", str(write_form(tmp_path / "changed.xlsx", changed))])
     assert done.exit_code == 1
     assert "version 'v1' was used before with other questions or texts; give this file a new version" in done.output
+
+
+def test_a_version_longer_than_the_database_keeps_is_a_problem_of_the_file(tmp_path):
+    from app.config import LANGUAGES
+    from app.questionnaire.xlsform import SurveyFileError, load
+
+    long = form("v1")
+    long["settings"][0]["version"] = "v" * 33
+    with pytest.raises(SurveyFileError) as refused:
+        load(str(write_form(tmp_path / "long.xlsx", long)), LANGUAGES)
+    assert "settings row 2, column version: the version can be at most 32 characters long" in refused.value.problems
