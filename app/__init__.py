@@ -16,6 +16,7 @@ from app import commands, database, health, i18n, request_guard, sessions, style
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, migrate
 from app.questionnaire import cli as questionnaire_cli
+from app.questionnaire import questionnaire_for, versions
 
 # Public pages allow only their own inlined stylesheet (by hash); staff pages load theirs from /static.
 # `data:` images: the empty icon in base.html, which stops browsers asking for /favicon.ico.
@@ -46,9 +47,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite database lives there
     database.init_app(app)  # db.init_app plus SQLite pragmas
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    app.extensions["questionnaire"] = questionnaire_for(app.config["SURVEY_FILE"])
     from app.staff import english_for_staff
 
     babel.init_app(app, locale_selector=i18n.parsed_once(english_for_staff(i18n.select_locale)))
+    versions.init_app(app)  # keeps this version's definition; refuses a changed one under the same version
     request_guard.init_app(app)  # before CSRF, which is the first to read the form
     csrf.init_app(app)
     _hide_addresses_from_dev_server_log()

@@ -136,6 +136,19 @@ class QuestionCount(db.Model):
     responses: Mapped[int] = mapped_column()
 
 
+class QuestionnaireVersion(db.Model):
+    """What a questionnaire version asked: its questions and options with their English texts, kept when
+    an app first starts with it (app/questionnaire/versions.py), so the exports and the codebook can
+    describe answers given under earlier versions after their file has gone. Nothing about respondents."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (Index("ix_questionnaire_versions_version", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order versions were first used in
+    version: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict] = mapped_column(JSON)
+
+
 class StaffUser(db.Model):
     """A member of staff who may sign in to /staff. Created from the command line or by an admin; never
     deleted, only disabled.

@@ -1,11 +1,16 @@
 """The survey as data: an XLSForm spreadsheet (SURVEY_FILE, by default the shipped west-midlands.xlsx)
 read by xlsform.py into the building blocks of model.py, and the engine that walks it (engine.py).
 
-QUESTIONNAIRE is read once, when the app is imported: views, exports and summaries import it. A file
-with problems stops the start with every problem listed and no traceback.
+Each app serves the questionnaire of its SURVEY_FILE, read once per file and process (create_app
+calls `questionnaire_for`). QUESTIONNAIRE stands for the current app's questionnaire, and outside an
+app for the process's (Config.SURVEY_FILE): views, exports and summaries import it. A file with
+problems stops the start with every problem listed and no traceback.
 """
 
 import sys
+
+from flask import current_app, has_app_context
+from werkzeug.local import LocalProxy
 
 from app.config import LANGUAGES, Config
 from app.questionnaire.model import Questionnaire
@@ -24,6 +29,25 @@ def _questionnaire(path: str) -> Questionnaire:
         raise SystemExit(APP_LOAD_ERROR) from None
 
 
-QUESTIONNAIRE = _questionnaire(Config.SURVEY_FILE)
+_loaded: dict[str, Questionnaire] = {}
 
-__all__ = ["QUESTIONNAIRE"]
+
+def questionnaire_for(path: str) -> Questionnaire:
+    """The questionnaire of a SURVEY_FILE, read once per process (apps with the same file share it)."""
+    if path not in _loaded:
+        _loaded[path] = _questionnaire(path)
+    return _loaded[path]
+
+
+_of_the_process = questionnaire_for(Config.SURVEY_FILE)
+
+
+def current_questionnaire() -> Questionnaire:
+    if has_app_context():
+        return current_app.extensions.get("questionnaire", _of_the_process)
+    return _of_the_process
+
+
+QUESTIONNAIRE: Questionnaire = LocalProxy(current_questionnaire)  # type: ignore[assignment]
+
+__all__ = ["QUESTIONNAIRE", "current_questionnaire", "questionnaire_for"]

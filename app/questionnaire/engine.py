@@ -30,6 +30,35 @@ def prune(questionnaire: Questionnaire, answers: dict) -> dict:
     return {qid: value for qid, value in answers.items() if qid in kept}
 
 
+def known_answers(questionnaire: Questionnaire, answers: dict) -> dict:
+    """The answers that are still answers to this questionnaire: a draft begun under an earlier version
+    loses its answers to questions, and its choices of options, that the current version no longer has.
+
+    Why at every load, and no version kept with the draft: for a draft of the current version this
+    changes nothing, so checking costs less than recording and migrating a version, and a draft of
+    any earlier version is made current the same way. A single choice of a removed option, a multiple
+    choice left with none of its options, or an answer of the wrong kind (a question that changed
+    kind) is dropped, so its page is asked again, and so is a question skipped while it was optional
+    that is now required; every other answer stays.
+    """
+    kept = {}
+    for question_id, value in answers.items():
+        question = questionnaire.questions.get(question_id)
+        if question is None:
+            continue
+        if question.kind is Kind.TEXT:
+            if isinstance(value, str):
+                kept[question_id] = value
+        elif question.kind is Kind.MULTIPLE:
+            if isinstance(value, list):
+                chosen = [code for code in value if question.option(code) is not None]
+                if chosen or not (value or question.required):  # [] is "none chosen" on an optional question
+                    kept[question_id] = chosen
+        elif isinstance(value, str) and (question.option(value) or not (value or question.required)):
+            kept[question_id] = value
+    return kept
+
+
 def is_answered(page: Page, answers: dict) -> bool:
     return all(question.id in answers for question in page.questions)
 

@@ -151,6 +151,8 @@ def _settings(reader: _Reader, sheet: Sheet) -> dict:
         reader.default_language = match[1]
     if not row.get("version"):
         reader.problem("settings", number, "version", "the questionnaire needs a version (it is recorded with every response)")
+    elif len(row["version"]) > 32:  # the width of the version columns in the database
+        reader.problem("settings", number, "version", "the version can be at most 32 characters long")
     minutes = row.get("minutes", "")
     if not minutes.isdigit() or int(minutes) < 1:
         reader.problem("settings", number, "minutes", "say how many minutes the survey takes, as a whole number")

@@ -8,6 +8,7 @@ from flask import Response, g, render_template, request
 from werkzeug.wsgi import wrap_file
 
 from app.questionnaire import QUESTIONNAIRE
+from app.questionnaire.versions import covered
 from app.staff import ANALYST, access, audit, bp, summaries
 from app.staff.exports import r, xlsx
 from app.staff.exports.files import open_and_remove
@@ -44,7 +45,7 @@ def export_xlsx():
     if not xlsx.fits(rows):
         return _export_page(form, 400, too_many_for_excel=rows)
     filters = _audited_filters(form, "xlsx", rows)
-    path, _ = xlsx.workbook_file(QUESTIONNAIRE, use_labels=form.values.data == "labels", **filters)
+    path, _ = xlsx.workbook_file(covered(QUESTIONNAIRE), use_labels=form.values.data == "labels", **filters)
     return _attachment(open_and_remove(path), XLSX_TYPE, "survey-responses.xlsx")
 
 
@@ -59,7 +60,7 @@ def export_spss():
     from app.staff.exports import spss
 
     filters = _audited_filters(form, "spss", count_responses(form.start.data, form.end.data))
-    path, _ = spss.spss_zip(QUESTIONNAIRE, **filters)
+    path, _ = spss.spss_zip(covered(QUESTIONNAIRE), **filters)
     return _attachment(open_and_remove(path), "application/zip", "survey-responses-spss.zip")
 
 
@@ -67,6 +68,6 @@ def export_spss():
 @access(ANALYST)
 def r_script():
     audit.record(audit.R_SCRIPT, g.staff_user.username)
-    response = Response(r.r_script(QUESTIONNAIRE), mimetype="text/plain")
+    response = Response(r.r_script(covered(QUESTIONNAIRE)), mimetype="text/plain")
     response.headers["Content-Disposition"] = 'attachment; filename="survey-labels.R"'
     return response

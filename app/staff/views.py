@@ -6,6 +6,7 @@ from flask import Response, current_app, g, make_response, redirect, render_temp
 from flask_babel import gettext as _
 
 from app.questionnaire import QUESTIONNAIRE
+from app.questionnaire.versions import covered
 from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, VIEWER, access, audit, auth, bp, summaries
 from app.staff.auth import sessions
 from app.staff.auth import two_factor as totp
@@ -225,7 +226,7 @@ def export_csv():
         bom=bom,
         rows=rows,
     )
-    chunks = export_chunks(QUESTIONNAIRE, start, end, use_labels=use_labels, bom=bom)
+    chunks = export_chunks(covered(QUESTIONNAIRE), start, end, use_labels=use_labels, bom=bom)
     return _csv_download(stream_with_context(chunks), "survey-responses.csv")
 
 
@@ -237,7 +238,7 @@ def codebook_csv():
         return render_template("staff/export.html", form=ExportForm(formdata=None), total=summaries.total_responses()), 400
     bom = form.bom.data != "0"
     audit.record(audit.CODEBOOK, _actor(), bom=bom)
-    return _csv_download(codebook_chunks(QUESTIONNAIRE, bom=bom), "survey-codebook.csv")
+    return _csv_download(codebook_chunks(covered(QUESTIONNAIRE), bom=bom), "survey-codebook.csv")
 
 
 @bp.get("/audit")

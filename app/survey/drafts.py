@@ -28,6 +28,7 @@ from app.database import forget_deleted
 from app.extensions import db
 from app.models import Draft, SentDraft
 from app.questionnaire.engine import answer_rows, prune
+from app.questionnaire import versions
 from app.questionnaire.model import Questionnaire
 from app.survey import release
 from app.survey.state import today_london
@@ -171,6 +172,7 @@ def submit_draft(draft: LiveDraft, questionnaire: Questionnaire, language: str, 
         db.session.rollback()
         return False
     release.hold(today, language, questionnaire.version, answer_rows(questionnaire, answers))
+    versions.keep_with_response(questionnaire)  # no response without its version's definition
     # Kept through tomorrow, so the thank-you page still shows after midnight.
     db.session.add(SentDraft(id=_sent_key(draft.id), expires_on=today + timedelta(days=1)))
     db.session.commit()

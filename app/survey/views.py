@@ -1,5 +1,7 @@
 """Public survey routes. Thin: load the draft, ask the engine, render or redirect (Post/Redirect/Get)."""
 
+from dataclasses import replace
+
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
@@ -67,13 +69,18 @@ def _draft_or_page():
             # other half gave the browser a new one, which must not be overwritten.
             return None, (render_template("survey/expired.html"), 200)
         return None, redirect(url_for("survey.start"))
-    return draft, None
+    return _in_this_version(draft), None
+
+
+def _in_this_version(draft: drafts.LiveDraft) -> drafts.LiveDraft:
+    """The draft with only the answers this questionnaire still has (it may have begun under an earlier one)."""
+    return replace(draft, answers=engine.known_answers(Q, draft.answers))
 
 
 @bp.get("/")
 def start():
     draft = drafts.find_draft(session.get(DRAFT_KEY))
-    resuming = draft is not None and bool(draft.answers)
+    resuming = draft is not None and bool(engine.known_answers(Q, draft.answers))
     return render_template("survey/start.html", questionnaire=Q, resuming=resuming)
 
 
@@ -88,7 +95,7 @@ def begin():
     if draft is None:
         session[DRAFT_KEY] = drafts.start_draft(_idle())
         return redirect(_question_url(Q.pages[0]), 303)
-    return redirect(_resume_url(draft.answers), 303)
+    return redirect(_resume_url(_in_this_version(draft).answers), 303)
 
 
 @bp.route("/question/<int:number>", methods=["GET", "POST"])

@@ -20,7 +20,8 @@ FLASK = Path(sys.executable).parent / "flask"
 
 
 def run_flask(survey_file, *args):
-    env = {**os.environ, "SURVEY_FILE": str(survey_file)}
+    # An empty database in memory: the test's questionnaires are never kept in a real one.
+    env = {**os.environ, "SURVEY_FILE": str(survey_file), "DATABASE_URL": "sqlite://"}
     return subprocess.run([FLASK, "--app", "wsgi", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
 

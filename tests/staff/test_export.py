@@ -208,7 +208,7 @@ def test_codebook(app, staff, monkeypatch):
     assert table[5] == {
         "column": "colour", "question_id": "colour", "page_id": "colour", "page_number": "1",
         "question_text": "Favourite colour?", "kind": "single", "required": "yes", "option_code": "blue",
-        "option_label": "Blue, or navy", "shown_when": "always",
+        "option_label": "Blue, or navy", "shown_when": "always", "versions": "t1",
     }
     assert table[8]["shown_when"] == "pets is any of: dog"
     assert table[8]["kind"] == "text" and table[8]["required"] == "no"
@@ -221,7 +221,7 @@ def test_codebook_covers_every_export_column_of_the_real_questionnaire(staff, su
     codebook = list(csv.DictReader(io.StringIO(post_csv(staff, "/staff/codebook.csv", "bom=0").get_data(as_text=True))))
     assert list(dict.fromkeys(row["column"] for row in codebook)) == header
     where = next(row for row in codebook if row["question_id"] == "where")
-    assert where["shown_when"].startswith("experiences is any of: comments")
+    assert where["shown_when"].startswith("selected(${experiences}, 'comments')")
 
 
 @pytest.mark.parametrize("use_labels", [False, True])

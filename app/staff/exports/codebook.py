@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from flask_babel import force_locale
 
+from app.questionnaire import versions
 from app.questionnaire.model import Kind, Page, Questionnaire
 from app.staff.exports.csv import BOM, csv_text
 from app.staff.exports.rows import FIXED_COLUMNS
@@ -19,6 +20,7 @@ HEADER = (
     "option_code",
     "option_label",
     "shown_when",
+    "versions",
 )
 
 FIXED_DESCRIPTIONS = {
@@ -31,28 +33,40 @@ FIXED_DESCRIPTIONS = {
 
 def shown_when(questionnaire: Questionnaire, page: Page) -> str:
     """When a page is shown, in English: "always", or the earlier answers that show it."""
-    if not page.shown_if:
-        return "always"
-    return " and ".join(
-        f"{condition.question} is any of: {', '.join(condition.codes)}" for condition in page.shown_if
-    )
+    return versions.shown_when(page)
 
 
 def codebook_rows(questionnaire: Questionnaire) -> list[list[str]]:
-    """One row per export column or answer option, with the English text."""
+    """One row per export column or answer option, with the English text.
+
+    With the questionnaire the exports cover (versions.covered), the last column names the versions
+    that asked each question (offered each option), and questions no longer asked say where they were.
+    """
+    covered = questionnaire if isinstance(questionnaire, versions.Covered) else None
+
+    def asked(question_id: str, code: str | None = None) -> str:
+        return ", ".join(covered.versions(question_id, code)) if covered else questionnaire.version
+
     rows = [list(HEADER)]
-    rows.extend([name, "", "", "", FIXED_DESCRIPTIONS[name], "fixed", "", "", "", ""] for name in FIXED_COLUMNS)
+    rows.extend([name, "", "", "", FIXED_DESCRIPTIONS[name], "fixed", "", "", "", "", ""] for name in FIXED_COLUMNS)
     with force_locale("en"):
         for number, page in enumerate(questionnaire.pages, start=1):
             when = shown_when(questionnaire, page)
             for question in page.questions:
-                common = [question.id, page.id, str(number), str(question.text), question.kind.value,
+                retired = covered.retired.get(question.id) if covered else None
+                if retired:
+                    place = [retired["page"], ""]
+                    when = f"no longer asked; was shown: {retired['shown_when']}"
+                else:
+                    place = [page.id, str(number)]
+                common = [question.id, *place, str(question.text), question.kind.value,
                           "yes" if question.required else "no"]
                 if question.kind is Kind.TEXT:
-                    rows.append([question.id, *common, "", f"free text, up to {question.max_length} characters", when])
+                    rows.append([question.id, *common, "", f"free text, up to {question.max_length} characters",
+                                 when, asked(question.id)])
                 for option in question.options:
                     column = f"{question.id}.{option.code}" if question.kind is Kind.MULTIPLE else question.id
-                    rows.append([column, *common, option.code, str(option.label), when])
+                    rows.append([column, *common, option.code, str(option.label), when, asked(question.id, option.code)])
     return rows
 
 
