@@ -44,7 +44,7 @@ class Attempt:
 
     user: StaffUser | None = None
     retry_after: float = 0.0
-    busy: bool = False  # refused because this process is checking as many passwords as it may
+    busy: bool = False  # refused because the server is checking as many passwords as it may at once
 
 
 def checks() -> throttle.PasswordChecks:
@@ -147,5 +147,6 @@ def init_app(app) -> None:
         config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],
         config["STAFF_PASSWORD_CHECKS_BURST"],
         config["STAFF_CONCURRENT_PASSWORD_CHECKS"],
+        throttle.lock_files(config["SQLALCHEMY_DATABASE_URI"], max(config["STAFF_CONCURRENT_PASSWORD_CHECKS"], 1)),
     )
     app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)
