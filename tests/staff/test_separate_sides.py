@@ -149,3 +149,12 @@ def test_the_sign_in_pages_cookie_is_the_staff_cookie_with_its_flags(make_app):
     flags = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
     assert {"secure", "httponly", "path", "samesite"} <= flags and "domain" not in flags
     assert "SameSite=Strict" in header and "Path=/" in header
+
+
+def test_tokens_are_masked_afresh_on_every_page(app, staff):
+    # The same session's token never shows the same bytes twice (no guessing it through compression).
+    first, second = csrf_token(staff, "/staff/export"), csrf_token(staff, "/staff/export")
+    assert first != second
+    assert export(staff, first).status_code == 200 and export(staff, second).status_code == 200
+    for forged in (first[:-1] + ("0" if first[-1] != "0" else "1"), first[:64], first + "00", "zz" * 64, ""):
+        assert export(staff, forged).status_code == 400

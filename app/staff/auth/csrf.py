@@ -37,27 +37,39 @@ def _cookie() -> str:
     return value if 0 < len(value) <= MAX_TOKEN_LENGTH else ""
 
 
-def _for(cookie: str) -> str:
+def _for(cookie: str) -> bytes:
     key = current_app.secret_key
     key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, b"staff-csrf\0" + cookie_hash(cookie).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, b"staff-csrf\0" + cookie_hash(cookie).encode(), hashlib.sha256).digest()
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b))
 
 
 def token() -> str:
     """The token for this request's staff forms. A browser without a staff cookie is given one
-    (set on the response by `give_cookie`), with no session behind it until the password is right."""
+    (set on the response by `give_cookie`), with no session behind it until the password is right.
+
+    Masked afresh each time (a random pad, then the pad XOR the HMAC), so a page never shows the
+    same bytes twice and compression cannot be used to guess it (BREACH)."""
     cookie = _cookie()
     if not cookie:
         cookie = g.staff_cookie = secrets.token_urlsafe(32)
         g.staff_cookie_is_new = True
-    return _for(cookie)
+    pad = secrets.token_bytes(32)
+    return (pad + _xor(pad, _for(cookie))).hex()
 
 
 def valid(sent: str | None) -> bool:
     cookie = _cookie()
-    if not cookie or not isinstance(sent, str):
+    if not cookie or not isinstance(sent, str) or len(sent) != 128:
         return False
-    return hmac.compare_digest(sent.encode("utf-8", "replace"), _for(cookie).encode())
+    try:
+        raw = bytes.fromhex(sent)
+    except ValueError:
+        return False
+    return hmac.compare_digest(_xor(raw[:32], raw[32:]), _for(cookie))
 
 
 def check() -> None:
