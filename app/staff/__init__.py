@@ -52,7 +52,8 @@ def english_for_staff(select_locale):
 @bp.before_request
 def guard():
     """Every staff route: a post's CSRF token bound to the staff cookie; the session from the staff
-    cookie, still live on the server, with the second factor done (unless the route is a step of signing in), and a role that the route allows."""
+    cookie, still live on the server, with the second factor done (unless the route is a step of
+    signing in), and a role that the route allows."""
     from app.staff.auth import csrf, has_role, sessions
 
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
