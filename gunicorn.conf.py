@@ -7,6 +7,8 @@ decided here: no client address, user agent, referrer or time, and never a query
 import logging
 import multiprocessing
 import os
+import threading
+import time
 
 from gunicorn.glogging import Logger
 
@@ -39,6 +41,11 @@ accesslog = "-"
 # runtime) stamps each line with the time it arrived, so a line for the final submit, or for the
 # confirmation page that follows it at once, would date a response to the second.
 UNLOGGED = {("POST", "/check"), ("GET", "/done")}
+# Refused sign-in posts (429) get no line each: in a flood, writing a line cost more than refusing
+# the post (bench/signin-flood), and thousands a second would bury every other line. Their count is
+# logged instead, in one line at the first refusal after REFUSALS_EVERY seconds.
+QUIET_REFUSALS = {("POST", "/staff/login")}
+REFUSALS_EVERY = 60.0
 
 
 def printable(text, quotes: bool = False) -> str:
@@ -57,12 +64,32 @@ def printable(text, quotes: bool = False) -> str:
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, with the client's parts of each access line escaped and the submit unlogged."""
+    """gunicorn's logger, with the client's parts of each access line escaped, the submit unlogged and
+    refused sign-in posts counted rather than logged one by one."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.refusals_lock = threading.Lock()
+        self.refusals, self.refusals_since = 0, time.monotonic()
 
     def access(self, resp, req, environ, request_time):
-        if (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) in UNLOGGED:
+        request = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+        if request in UNLOGGED:
+            return
+        if request in QUIET_REFUSALS and resp.status_code == 429:
+            self.count_refusal()
             return
         super().access(resp, req, environ, request_time)
+
+    def count_refusal(self) -> None:
+        with self.refusals_lock:
+            self.refusals += 1
+            now = time.monotonic()
+            if now - self.refusals_since < REFUSALS_EVERY:
+                return
+            count, seconds = self.refusals, now - self.refusals_since
+            self.refusals, self.refusals_since = 0, now
+        self.access_log.info("%d sign-in posts refused (429) in the last %d s", count, seconds)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

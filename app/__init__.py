@@ -92,7 +92,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     def security_headers(response):
         response = i18n.remember_language(response)
         headers = response.headers
-        staff = request.path == "/staff" or request.path.startswith("/staff/")
+        staff = sessions.is_staff_path(request.path)
         headers["Content-Security-Policy"] = staff_policy if staff or request.endpoint == "static" else public_policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"

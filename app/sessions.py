@@ -10,13 +10,17 @@
   cookie's age is checked afresh. Changing the secret keys empties the memo.
 
 Everything else (signing, expiry, cookie flags) is Flask's own. The memo holds what the cookies
-themselves carry (signed, not encrypted): a draft's token, the CSRF token, a staff sign-in.
+themselves carry (signed, not encrypted): a draft's token and the CSRF token.
+
+This session is the respondents' alone. A staff request (under /staff) gets a session that can be
+read (it is empty) but not written, and Flask never saves it, so nothing staff do reads, re-sets or
+clears a respondent's cookie in the same browser; staff have their own cookie (app/staff/auth/).
 """
 
 import time
 
 from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.lru import LRU
@@ -25,7 +29,25 @@ COOKIES_KEPT = 10_000  # sessions seen lately, per process; about 9 MB
 _PLAIN = (str, int, float, bool, type(None))
 
 
+STAFF_PREFIX = "/staff"
+
+
+def is_staff_path(path: str) -> bool:
+    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
+class NoRespondentSession(NullSession):
+    """What a staff request sees as `session`: empty, and any write is a bug that fails loudly."""
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError("Staff requests never touch the respondents' session cookie.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
 class SessionInterface(SecureCookieSessionInterface):
+    null_session_class = NoRespondentSession
+
     def __init__(self):
         self._signer: tuple[tuple, URLSafeTimedSerializer | None] | None = None
         self._verified = LRU(COOKIES_KEPT)  # cookie text -> (signed at, Unix time; contents)
@@ -39,6 +61,8 @@ class SessionInterface(SecureCookieSessionInterface):
         return kept[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if is_staff_path(request.path):
+            return self.make_null_session(app)  # never saved: Flask skips a null session
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None

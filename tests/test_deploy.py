@@ -75,3 +75,30 @@ def test_the_privacy_page_tells_of_the_address_nginx_counts(client):
     assert "$remote_addr" not in http.split("log_format", 1)[1].split(";", 1)[0]  # never in the log line
     page = client.get("/privacy").get_data(as_text=True)
     assert "counts how often each IP address starts the survey" in page
+
+
+def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
+    # A flood of refused sign-ins would cost more to log than to refuse: one line a minute says how many.
+    import runpy
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    lines = []
+    monkeypatch.setattr(Logger, "access", lambda self, resp, req, environ, took: lines.append(("line", resp.status_code)))
+    logger = conf["AccessLogger"](Config())
+    logger.access_log = SimpleNamespace(info=lambda message, *args: lines.append(message % args))
+    sign_in = {"REQUEST_METHOD": "POST", "PATH_INFO": "/staff/login"}
+    for _ in range(1000):
+        logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
+    assert lines == []
+    logger.access(SimpleNamespace(status_code=200), None, sign_in, 0.05)  # a password was checked: logged
+    logger.access(SimpleNamespace(status_code=429), None, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, 0.001)
+    assert lines == [("line", 200), ("line", 429)]
+    logger.refusals_since -= conf["REFUSALS_EVERY"]
+    logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
+    assert lines[-1].startswith("1001 sign-in posts refused (429) in the last 6")
+    logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
+    assert len(lines) == 3

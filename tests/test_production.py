@@ -297,6 +297,32 @@ def test_nginx_limits_a_flood_of_starts_per_address_and_never_the_next_person(pr
     assert newcomer.walk()[-1] == "/done"
 
 
+def test_nginx_refuses_a_sign_in_flood_per_address_with_its_own_page(production):
+    # The refusals never reach the app, not even for their page: a flood costs the app nothing.
+    port, _, stack = production
+    before = stack.text().count('"POST /staff/login"')
+    statuses, refused = [], None
+    for _ in range(40):
+        status, headers, body = request(port, "POST", "/staff/login", "username=a&password=b",
+                                        {"Content-Type": "application/x-www-form-urlencoded"}, source="127.0.0.4")
+        statuses.append(status)
+        if status == 429:
+            refused = (headers, body)
+    assert statuses[:5] == [400] * 5 and statuses.count(429) >= 30  # no CSRF token: the app's 400
+    headers, body = refused
+    page = BeautifulSoup(body, "html.parser")
+    assert page.h1.get_text() == "Too many sign-in attempts" and page.html["lang"] == "en"
+    assert headers["retry-after"] == "60" and headers["cache-control"] == "no-store"
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-robots-tag"] == "noindex, nofollow"
+    time.sleep(1)
+    assert stack.text().count('"POST /staff/login"') - before == statuses.count(400)
+    # Another address is not refused: its post reaches the app, whose own rate the flood did not use up.
+    assert request(port, "POST", "/staff/login", "username=a", {"Content-Type": "application/x-www-form-urlencoded"},
+                   source="127.0.0.5")[0] == 400
+
+
 def test_the_logs_hold_no_address_agent_referrer_query_time_or_submit(production):
     port, run_dir, stack = production
     Browser(port).walk(headers=MARKERS)

@@ -51,10 +51,13 @@ def english_for_staff(select_locale):
 
 @bp.before_request
 def guard():
-    """Every staff route: the session from the staff cookie, still live on the server, with the second
-    factor done (unless the route is a step of signing in), and a role that the route allows."""
-    from app.staff.auth import has_role, sessions
+    """Every staff route: a post's CSRF token bound to the staff cookie; the session from the staff
+    cookie, still live on the server, with the second factor done (unless the route is a step of
+    signing in), and a role that the route allows."""
+    from app.staff.auth import csrf, has_role, sessions
 
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        csrf.check()  # before anything else: a forged or stale form costs no database query
     needed = access_for(request.endpoint)
     row, expired = sessions.current()
     g.staff_session = row
@@ -72,14 +75,25 @@ def guard():
     return None
 
 
+@bp.after_request
+def give_staff_cookie(response):
+    from app.staff.auth import csrf
+
+    return csrf.give_cookie(response)
+
+
 @bp.context_processor
 def staff_context():
     """Templates: the member of staff signed in (second factor done), or None."""
-    from app.staff.auth import has_role
+    from app.staff.auth import csrf, has_role
 
     row = g.get("staff_session")
     user = row.user if row is not None and row.two_factor_done else None
-    return {"staff_user": user, "may_open": lambda endpoint: user is not None and has_role(user, access_for(endpoint))}
+    return {
+        "staff_user": user,
+        "may_open": lambda endpoint: user is not None and has_role(user, access_for(endpoint)),
+        "csrf_token": csrf.token,  # in place of Flask-WTF's, which lives in the respondents' session
+    }
 
 
 @bp.errorhandler(CSRFError)

@@ -1,11 +1,11 @@
 """The audit trail: who signed in, exported or purged, and when. Never any answers, and never text
 someone typed: a failed sign-in names a real account or says it was for an unknown one."""
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models import AuditEvent
@@ -58,6 +58,14 @@ def record_unknown_sign_in_failure() -> None:
     if not counted:
         db.session.add(AuditEvent(occurred_at=at, actor=None, action=SIGN_IN_FAILED_UNKNOWN, details={}, count=1))
     db.session.commit()
+
+
+def purge_older_than(days: int, now: datetime | None = None) -> int:
+    """Delete the entries more than `days` days old (retention); returns how many went."""
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    deleted = db.session.execute(delete(AuditEvent).where(AuditEvent.occurred_at < cutoff)).rowcount
+    db.session.commit()
+    return deleted
 
 
 def recent(limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
@@ -134,12 +142,19 @@ def describe(event: AuditEvent) -> str:
             group=_(" within %(group)s", group=" and ".join(g for g in (d["group"], d.get("and_group")) if g)) if d.get("group") else "",
         )
     if event.action == PURGE:
-        return _(
+        text = _(
             "Deleted %(responses)s responses submitted before %(before)s and %(drafts)s expired drafts",
             responses=d.get("responses"),
             before=d.get("before"),
             drafts=d.get("drafts"),
         )
+        if "audit_events" in d:
+            text += _(
+                ", and %(count)s audit trail entries older than %(days)s days",
+                count=d["audit_events"],
+                days=d.get("audit_days"),
+            )
+        return text
     if event.action == ACCOUNT_CREATED:
         if d.get("role"):
             return _("Created the account %(username)s (%(role)s)", username=d.get("username"), role=d.get("role"))

@@ -99,11 +99,19 @@ def set_password(username: str, password_stdin: bool):
     help="Delete responses submitted before this day (YYYY-MM-DD); that day is kept.",
 )
 def purge(before):
-    """Delete old responses, and every expired draft, for data retention."""
+    """Delete old responses, every expired draft and audit trail entries past their retention
+    (STAFF_AUDIT_RETENTION_DAYS), for data retention."""
+    from flask import current_app
+
     from app.survey.drafts import purge_expired_drafts
 
     day: date = before.date()
     responses = retention.purge_responses(day)
     drafts = purge_expired_drafts()
-    audit.record(audit.PURGE, None, before=day.isoformat(), responses=responses, drafts=drafts)
+    details = {"before": day.isoformat(), "responses": responses, "drafts": drafts}
     click.echo(f"Deleted {responses} responses submitted before {day.isoformat()} and {drafts} expired drafts.")
+    days = current_app.config["STAFF_AUDIT_RETENTION_DAYS"]
+    if days > 0:
+        details.update(audit_events=audit.purge_older_than(days), audit_days=days)
+        click.echo(f"Deleted {details['audit_events']} audit trail entries older than {days} days.")
+    audit.record(audit.PURGE, None, **details)

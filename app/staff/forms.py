@@ -5,7 +5,16 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.staff.auth.csrf import StaffCSRF
 from app.staff.auth.passwords import has_odd_characters
+
+
+class StaffForm(FlaskForm):
+    """Every staff form: its CSRF token is bound to the staff cookie, never kept in the respondents'
+    session (app/staff/auth/csrf.py)."""
+
+    class Meta:
+        csrf_class = StaffCSRF
 
 
 def plain_text(form, field):
@@ -40,7 +49,7 @@ class Choice(Field):
             raise ValidationError(self.message)
 
 
-class SignInForm(FlaskForm):
+class SignInForm(StaffForm):
     username = StringField(
         _l("Username"), validators=[InputRequired(_l("Enter your username")), Length(max=64, message=_l("A username is at most 64 characters")), plain_text]
     )
@@ -49,7 +58,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(StaffForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -60,14 +69,14 @@ class CodeForm(FlaskForm):
     )
 
 
-class GetForm(FlaskForm):
+class GetForm(StaffForm):
     """A form sent by GET (filters): it changes nothing, so it needs no CSRF token."""
 
     class Meta:
         csrf = False
 
 
-class ExportForm(FlaskForm):
+class ExportForm(StaffForm):
     """Sent by POST with the CSRF token: an export is a download another site must not start."""
 
     start = DayField(_l("From (first day)"), validators=[Optional()], format="%Y-%m-%d")
@@ -102,7 +111,7 @@ class GroupForm(GetForm):
             raise ValidationError(_l("Choose a group from a different question"))
 
 
-class CodebookForm(FlaskForm):
+class CodebookForm(StaffForm):
     bom = Choice(_l("Open with"), choices=[("1", "1"), ("0", "0")], default="1")
 
 
@@ -129,7 +138,7 @@ class SummaryDownloadForm(BreakdownForm):
     by = Choice(message=_l("Choose one of the questions shown"), default="")
 
 
-class AccountForm(FlaskForm):
+class AccountForm(StaffForm):
     """An admin creates an account; the new member of staff changes nothing until they sign in."""
 
     username = StringField(
@@ -151,5 +160,5 @@ class AccountForm(FlaskForm):
     )
 
 
-class AccountActionForm(FlaskForm):
+class AccountActionForm(StaffForm):
     """The buttons beside an account: only the CSRF token (the account is in the address)."""

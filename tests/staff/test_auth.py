@@ -2,6 +2,11 @@
 the audit trail's contents, odd bytes, weak passwords. Each finding of the security review is a test here."""
 
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -255,6 +260,74 @@ def test_a_process_hashes_one_password_at_a_time(app):
                 pass
     with checks.slot():
         pass  # free again
+
+
+HOLD_A_LOCK = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_the_server_hashes_one_password_at_a_time_across_its_processes(app, client, staff_user, monkeypatch):
+    # Another worker process of the same server is checking a password: this one refuses at once.
+    checks = app.extensions["staff_password_checks"]
+    assert len(checks.lock_paths) == 1
+    hashed = []
+    real = auth.passwords.check_password_hash
+    monkeypatch.setattr(auth.passwords, "check_password_hash", lambda h, p: hashed.append(h) or real(h, p))
+    other_worker = subprocess.Popen([sys.executable, "-c", HOLD_A_LOCK, checks.lock_paths[0]], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other_worker.stdout.readline() == "held\n"
+        with pytest.raises(auth.throttle.Busy):
+            with checks.slot():
+                pass
+        refused = post_password(client)
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+        assert "The staff area is busy" in soup(refused).select_one(".error-summary").get_text()
+        assert hashed == []
+    finally:
+        other_worker.kill()
+        other_worker.wait()
+        other_worker.stdout.close()
+    # The lock went with the process that held it (as when a worker dies mid-check).
+    assert post_password(client).status_code == 303 and len(hashed) == 1
+
+
+def test_each_server_has_its_own_cap(make_app, tmp_path):
+    first = make_app().extensions["staff_password_checks"]
+    second = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite3'}").extensions["staff_password_checks"]
+    assert set(first.lock_paths).isdisjoint(second.lock_paths)
+    with first.slot():
+        with second.slot():
+            pass
+
+
+def test_a_cap_of_two_checks_at_once(make_app):
+    checks = make_app(STAFF_CONCURRENT_PASSWORD_CHECKS=2).extensions["staff_password_checks"]
+    assert len(checks.lock_paths) == 2
+    held = []
+
+    def hold():
+        with checks.slot():
+            held.append(True)
+            release.wait(10)
+
+    release = threading.Event()
+    worker = threading.Thread(target=hold)
+    worker.start()
+    try:
+        while not held:
+            time.sleep(0.01)
+        with checks.slot():  # the second slot, from another thread of the same process
+            with pytest.raises(auth.throttle.Busy):
+                with checks.slot():
+                    pass
+    finally:
+        release.set()
+        worker.join()
 
 
 # The audit trail's contents.

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -87,13 +88,50 @@ def test_purge_deletes_old_responses_and_expired_drafts(app, runner, rows):
         db.session.commit()
     result = runner.invoke(args=["responses", "purge", "--before", "2026-06-08"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Deleted 2 responses submitted before 2026-06-08 and 1 expired drafts.\n"
+    assert result.output == (
+        "Deleted 2 responses submitted before 2026-06-08 and 1 expired drafts.\n"
+        "Deleted 0 audit trail entries older than 400 days.\n"
+    )
     with app.app_context():
         assert db.session.scalars(select(Response.id)).all() == ["keep"]
         assert db.session.scalars(select(Answer.response_id)).all() == ["keep"]
         assert db.session.scalars(select(Draft.id)).all() == ["live"]
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "purge"))
-        assert event.details == {"before": "2026-06-08", "responses": 2, "drafts": 1}
+        assert event.details == {"before": "2026-06-08", "responses": 2, "drafts": 1, "audit_events": 0, "audit_days": 400}
+
+
+@pytest.mark.parametrize("days", [None, 30, 0])
+def test_purge_deletes_audit_entries_older_than_the_retention(make_app, days):
+    app = make_app() if days is None else make_app(STAFF_AUDIT_RETENTION_DAYS=days)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    ages = [1, 29, 31, 399, 401, 3000]  # days
+    with app.app_context():
+        db.session.add_all(
+            AuditEvent(occurred_at=now - timedelta(days=age), actor="sam", action="sign_in", details={"age": age}) for age in ages
+        )
+        db.session.add(AuditEvent(occurred_at=now - timedelta(days=500), actor=None, action="sign_in_failed_unknown", details={}, count=9))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["responses", "purge", "--before", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    kept_days = {None: 400, 30: 30, 0: None}[days]
+    expected = [age for age in ages if kept_days is None or age < kept_days]
+    with app.app_context():
+        kept = [e.details["age"] for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in").order_by(AuditEvent.id))]
+        unknown = db.session.scalar(select(func.count()).where(AuditEvent.action == "sign_in_failed_unknown"))
+        purge = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "purge"))
+    assert kept == expected
+    assert unknown == (1 if kept_days is None else 0)
+    deleted = len(ages) + 1 - len(expected) - unknown
+    if kept_days is None:
+        assert "audit" not in result.output and "audit_events" not in purge.details
+    else:
+        assert f"Deleted {deleted} audit trail entries older than {kept_days} days." in result.output
+        assert purge.details["audit_events"] == deleted and purge.details["audit_days"] == kept_days
+    # The purge's own entry is new: it stays, and says what went.
+    from app.staff import audit
+
+    with app.test_request_context():
+        assert "audit trail entries" in audit.describe(purge) or kept_days is None
 
 
 def test_purge_needs_a_real_day(app, runner):

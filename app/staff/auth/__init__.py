@@ -5,6 +5,7 @@
 - `two_factor`: TOTP enrolment and codes, recovery codes.
 - `sessions`: the staff cookie and the session rows behind it.
 - `accounts`: creating and changing accounts (command line and admin page).
+- `csrf`: staff forms' CSRF tokens, bound to the staff cookie, apart from the respondents' session.
 
 `check_password` below is the password step of signing in, in the order that keeps a flood cheap:
 everything that can refuse an attempt without hashing runs first.
@@ -43,7 +44,7 @@ class Attempt:
 
     user: StaffUser | None = None
     retry_after: float = 0.0
-    busy: bool = False  # refused because this process is checking as many passwords as it may
+    busy: bool = False  # refused because the server is checking as many passwords as it may at once
 
 
 def checks() -> throttle.PasswordChecks:
@@ -128,10 +129,24 @@ def code_failed(user: StaffUser) -> None:
 
 
 def init_app(app) -> None:
+    """Each process's share of password checking, and staff CSRF tokens apart from the respondents'."""
+    from flask import request
+    from flask_wtf.csrf import generate_csrf
+
+    from app.extensions import csrf as respondents_csrf
+    from app.sessions import is_staff_path
+    from app.staff import bp
+    from app.staff.auth import csrf
+
+    respondents_csrf.exempt(bp)  # checked by the staff guard instead, against the staff cookie
+    # `csrf_token()` in templates (macros imported without context see only globals): the staff
+    # token on staff pages, Flask-WTF's (kept in the respondents' session) everywhere else.
+    app.jinja_env.globals["csrf_token"] = lambda: csrf.token() if is_staff_path(request.path) else generate_csrf()
     config = app.config
     checks = app.extensions["staff_password_checks"] = throttle.PasswordChecks(
         config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],
         config["STAFF_PASSWORD_CHECKS_BURST"],
         config["STAFF_CONCURRENT_PASSWORD_CHECKS"],
+        throttle.lock_files(config["SQLALCHEMY_DATABASE_URI"], max(config["STAFF_CONCURRENT_PASSWORD_CHECKS"], 1)),
     )
     app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)

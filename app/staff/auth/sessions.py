@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import delete, or_, update
 
 from app.extensions import db
@@ -20,10 +20,13 @@ from app.models import StaffSession, StaffUser
 from app.staff.auth import clock
 
 TOUCH_EVERY = timedelta(seconds=30)  # "last seen" is rewritten at most this often: fewer writes
+MAX_TOKEN_LENGTH = 100  # a longer cookie is no token of ours (ours are 43 characters)
 
 
-def _hash(token: str) -> str:
+def cookie_hash(token: str) -> str:
+    """The SHA-256 of a staff cookie's value: the id of its session row, if it has one."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
 
 
 def _limits(app: Flask) -> tuple[timedelta, timedelta]:
@@ -37,7 +40,7 @@ def start(user: StaffUser, two_factor_done: bool, created_at: datetime | None = 
     at = clock.now()
     db.session.add(
         StaffSession(
-            id=_hash(token), user_id=user.id, created_at=created_at or at, last_seen_at=at, two_factor_done=two_factor_done
+            id=cookie_hash(token), user_id=user.id, created_at=created_at or at, last_seen_at=at, two_factor_done=two_factor_done
         )
     )
     db.session.commit()
@@ -50,9 +53,9 @@ def current() -> tuple[StaffSession | None, bool]:
     An expired session's row is deleted here. A live one has its "last seen" moved on.
     """
     token = request.cookies.get(current_app.config["STAFF_COOKIE_NAME"])
-    if not token or len(token) > 100:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None, False
-    row = db.session.get(StaffSession, _hash(token))
+    row = db.session.get(StaffSession, cookie_hash(token))
     if row is None:
         return None, False
     at = clock.now()
@@ -112,6 +115,7 @@ def set_cookie(response: Response, token: str) -> Response:
     and no Domain (as the __Host- prefix requires), Secure in production. No Max-Age: the server
     decides when it ends."""
     app = current_app
+    g.staff_cookie = token  # forms rendered after this belong to the new cookie (app/staff/auth/csrf.py)
     response.set_cookie(
         app.config["STAFF_COOKIE_NAME"],
         token,

@@ -6,14 +6,20 @@
   Known accounts count failures on their own row (shared by every process); unknown usernames are
   counted only in this process's memory, keyed by a hash, so they leave no row and are throttled the
   same way (the answer never tells whether an account exists).
-- Per process: a token bucket of password checks a minute, and a cap on how many run at once.
-  scrypt takes a core and 32 MB for tens of milliseconds; a flood beyond the cap gets a 429 page at
-  once instead of queueing for a core that respondents need.
+- Per process, a token bucket of password checks a minute; and for the whole server, a cap on how
+  many run at once (STAFF_CONCURRENT_PASSWORD_CHECKS, 1), shared by every gunicorn worker through
+  lock files. scrypt takes a core and 32 MB for tens of milliseconds; with one check at a time, a
+  flood never holds more than one core, whatever the number of workers, and an attempt beyond the
+  cap gets a 429 page at once instead of queueing for a core that respondents need.
 
 Everything here is checked before a password is hashed.
 """
 
+import fcntl
 import hashlib
+import logging
+import os
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -21,6 +27,8 @@ from datetime import datetime
 
 from app.lru import LRU
 from app.survey.abuse import TokenBucket
+
+logger = logging.getLogger(__name__)
 
 FREE_TRIES = 3
 UNKNOWN_NAMES_KEPT = 10_000  # per process; a bound on memory
@@ -49,14 +57,25 @@ def wait(failures: int, last_failed_at: datetime | None, at: datetime, max_delay
     return max(0.0, remaining)
 
 
-class PasswordChecks:
-    """This process's share of password checking: a rate, and a cap on checks at once."""
+def lock_files(server_key: str, at_once: int, directory: str | None = None) -> list[str]:
+    """The lock files of the server-wide cap: one per check allowed at once. They live in the
+    temporary directory (under systemd's PrivateTmp, the service's own, shared by its workers) and are
+    named for `server_key` (the database address), so two surveys or test runs on one machine never
+    share a cap."""
+    digest = hashlib.sha256(server_key.encode()).hexdigest()[:16]
+    return [os.path.join(directory or tempfile.gettempdir(), f"survey-password-check-{digest}-{slot}.lock") for slot in range(at_once)]
 
-    def __init__(self, per_minute: int, burst: int, at_once: int, clock=time.monotonic):
+
+class PasswordChecks:
+    """Password checking's share of the server: a rate per process, and a cap on checks at once
+    across every process of the server."""
+
+    def __init__(self, per_minute: int, burst: int, at_once: int, lock_paths: list[str] = (), clock=time.monotonic):
         self.clock = clock
         self.lock = threading.Lock()
         self.bucket = TokenBucket(per_minute / 60, max(burst, 1), clock()) if per_minute > 0 else None
-        self.slots = threading.BoundedSemaphore(max(at_once, 1))
+        self.slots = threading.BoundedSemaphore(max(at_once, 1))  # this process's threads, before the files
+        self.lock_paths = list(lock_paths)
         self.unknown = LRU(UNKNOWN_NAMES_KEPT)  # sha256(username) -> (failures, last failure as datetime)
 
     def take(self) -> float:
@@ -69,13 +88,40 @@ class PasswordChecks:
 
     @contextmanager
     def slot(self):
-        """Hold one of this process's password-check slots, or raise Busy at once."""
+        """Hold one of the server's password-check slots, or raise Busy at once (never wait)."""
         if not self.slots.acquire(blocking=False):
             raise Busy(1.0)
         try:
-            yield
+            held = self._server_slot()
+            try:
+                yield
+            finally:
+                if held is not None:
+                    os.close(held)  # closing the file releases its lock (so does the process dying)
         finally:
             self.slots.release()
+
+    def _server_slot(self) -> int | None:
+        """An exclusive lock on a free one of the lock files: its descriptor, None when there are no
+        files to lock (then only this process's cap applies); Busy when every one is taken.
+
+        Each attempt opens the file anew: flock belongs to an open file, so two threads of one
+        process sharing a descriptor would both "hold" the same lock."""
+        for path in self.lock_paths:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as error:
+                logger.warning("Password checks are capped per process only: %s", error.strerror)
+                self.lock_paths = []
+                return None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                os.close(fd)
+        if self.lock_paths:
+            raise Busy(1.0)
+        return None
 
     @staticmethod
     def _key(username: str) -> str:
