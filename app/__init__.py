@@ -170,6 +170,14 @@ def _register_error_pages(app: Flask) -> None:
         app.logger.warning(
             "Database unavailable (%s: %s) on %s %s", type(error).__name__, reason, request.method, request.path
         )
+        return try_again()
+
+    def version_changed(error):
+        # The service's file and the database disagree: nothing is stored until it restarts with a new version.
+        app.logger.error("%s", error)
+        return try_again()
+
+    def try_again():
         try:
             db.session.rollback()
         except Exception:  # the connection itself is gone; the pool replaces it
@@ -182,6 +190,7 @@ def _register_error_pages(app: Flask) -> None:
     app.extensions["database_unavailable"] = database.unavailable_errors(app)
     for error_class in app.extensions["database_unavailable"]:
         app.register_error_handler(error_class, database_unavailable)
+    app.register_error_handler(versions.VersionChanged, version_changed)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

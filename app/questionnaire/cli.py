@@ -31,12 +31,9 @@ def _load_or_exit(path: str):
 def check(file):
     """Check an XLSForm file: exit 0 if the service can run it, else list every problem and exit 1."""
     questionnaire = _load_or_exit(file)
-    if versions.kept_differently(questionnaire):
-        click.echo(
-            f"settings, column version: version {questionnaire.version!r} was used before with other questions or"
-            " texts; give this file a new version (the service would refuse to start with it)",
-            err=True,
-        )
+    refused = versions.problem(questionnaire)
+    if refused:
+        click.echo(refused, err=True)
         sys.exit(1)
     count = len(questionnaire.questions)
     click.echo(f"{file}: version {questionnaire.version}, {len(questionnaire.pages)} pages, {count} questions, no problems.")

@@ -4,9 +4,12 @@ the exports cover (the current one, plus what earlier versions with responses as
 Why keep definitions: the spreadsheet of an earlier version is gone once SURVEY_FILE points at the
 new one, yet its responses still need their columns, labels and codebook entries. An app keeps its
 version's definition when it starts (and again with a response, in case the table was not there at
-start, e.g. before `flask db upgrade`). A version's definition never changes: an app whose file
-asks something else under a version already kept refuses to start, since the answers given under
-that version would then be described wrongly. Survey owners bump `version` when questions change.
+start, e.g. before `flask db upgrade`). A version's definition never changes once it has responses:
+an app whose file asks something else under it refuses to start, since the answers given under
+that version would then be described wrongly. Before anyone answered, the kept definition is simply
+replaced (a typo fixed before launch needs no new version). Survey owners bump `version` when
+questions change, and give a question a new name when its kind changes: one export column cannot
+hold a multiple choice's several answers for one version and a single answer for another.
 """
 
 import json
@@ -15,18 +18,22 @@ from dataclasses import dataclass, field, replace
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import database
 from app.extensions import db
-from app.models import QuestionnaireVersion, Response
+from app.models import PendingResponse, QuestionnaireVersion, Response
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire
 from app.questionnaire.review import condition_text
 
 INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 START_REFUSED = 4  # gunicorn's "the app failed to load", as for a bad SURVEY_FILE
+
+
+class VersionChanged(Exception):
+    """A response's version is kept with another definition: refused, so it is never described wrongly."""
 
 
 def shown_when(page: Page) -> str:
@@ -69,9 +76,70 @@ def _keep(version: str, described: dict) -> None:
     db.session.execute(statement.on_conflict_do_nothing(index_elements=["version"]))
 
 
+def _kept(version: str) -> dict | None:
+    return db.session.scalar(select(QuestionnaireVersion.definition).where(QuestionnaireVersion.version == version))
+
+
+def _answered_versions() -> set[str]:
+    """Versions with a response, released or still held: their definitions can no longer change."""
+    return set(db.session.scalars(select(Response.questionnaire_version).distinct())) | set(
+        db.session.scalars(select(PendingResponse.questionnaire_version).distinct())
+    )
+
+
+def _kind_change(version: str, described: dict, answered: set[str]) -> str | None:
+    """A question of this definition whose kind differs under a version with responses, described.
+
+    Refused whatever the kinds: the exports give a multiple choice a 0/1 column per option and any
+    other kind one column, so the answers of one version or the other would not fit their columns.
+    """
+    kinds = {question["id"]: question["kind"] for question in described["questions"]}
+    kept = db.session.execute(
+        select(QuestionnaireVersion.version, QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)
+    ).all()
+    for other, definition_ in kept:
+        if other == version or other not in answered:
+            continue
+        for question in definition_["questions"]:
+            now = kinds.get(question["id"], question["kind"])
+            if now != question["kind"]:
+                return (
+                    f"question {question['id']!r} was a {question['kind']} question under version {other!r},"
+                    f" which has responses, and is a {now} question now; its answers could not be exported"
+                    " together. Give the changed question a new name (survey sheet, column name)"
+                )
+    return None
+
+
+def problem(questionnaire: Questionnaire) -> str | None:
+    """Why the database refuses this questionnaire (None when it can run): its version kept with
+    other questions or texts and answered, or a question whose kind changed since a version answered."""
+    try:
+        if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
+            return None
+        described = definition(questionnaire)
+        answered = _answered_versions()
+        kept = _kept(questionnaire.version)
+        if kept is not None and kept != described and questionnaire.version in answered:
+            return (
+                f"settings, column version: version {questionnaire.version!r} was used before with other questions or"
+                " texts; give this file a new version (the service would refuse to start with it)"
+            )
+        return _kind_change(questionnaire.version, described, answered)
+    finally:
+        db.session.remove()
+
+
+def _refuse(*lines: str) -> None:
+    print(*lines, sep="\n", file=sys.stderr)
+    raise SystemExit(START_REFUSED)
+
+
 def init_app(app: Flask) -> None:
-    """Keep this app's version; refuse to start when the version is kept with another definition."""
+    """Keep this app's version; refuse to start when the version is kept with another definition
+    and has responses, or when a question's kind changed since a version with responses."""
     questionnaire = app.extensions["questionnaire"]
+    version = questionnaire.version
     with app.app_context():
         described = definition(questionnaire)
         app.extensions["questionnaire_definition"] = described
@@ -79,11 +147,22 @@ def init_app(app: Flask) -> None:
         try:
             if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
                 return  # before `flask db upgrade`: kept with the first response instead
-            _keep(questionnaire.version, described)
-            kept = db.session.scalar(
-                select(QuestionnaireVersion.definition).where(QuestionnaireVersion.version == questionnaire.version)
-            )
-            db.session.commit()
+            _keep(version, described)
+            kept = _kept(version)
+            answered = _answered_versions()
+            changed = kept != described
+            if changed and version not in answered:
+                # Nobody answered it yet: nothing would be described wrongly, so the file's definition wins.
+                db.session.execute(
+                    update(QuestionnaireVersion).where(QuestionnaireVersion.version == version).values(definition=described)
+                )
+                app.logger.warning("Questionnaire version %r had no responses: its kept definition replaced by this file's", version)
+                changed = False
+            kind_change = _kind_change(version, described, answered)
+            if changed or kind_change:
+                db.session.rollback()
+            else:
+                db.session.commit()
         except database.unavailable_errors(app) as error:
             # Not reachable now (the app still starts and shows its "try again" page): kept with a response.
             app.logger.warning("Questionnaire version not checked, database unavailable: %s", type(error).__name__)
@@ -93,41 +172,37 @@ def init_app(app: Flask) -> None:
             # No connection outlives the start: a server that forks workers after loading the app
             # must not share one, and an app refused here goes no further.
             db.engine.dispose()
-    if kept != described:
-        print(
-            f"Questionnaire version {questionnaire.version!r} was used before with other questions or texts.",
+    if changed:
+        _refuse(
+            f"Questionnaire version {version!r} was used before with other questions or texts.",
             "Responses already given under it would be described wrongly. Give the changed questionnaire",
             "a new version (settings sheet, column version), then start again.",
-            sep="\n",
-            file=sys.stderr,
         )
-        raise SystemExit(START_REFUSED)
+    if kind_change:
+        _refuse(f"The survey file cannot be used: {kind_change}, then start again.")
     app.extensions["questionnaire_version_kept"] = True
 
 
-def kept_differently(questionnaire: Questionnaire) -> bool:
-    """Whether the database keeps this version with another definition (False before its table exists)."""
-    try:
-        if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
-            return False
-        kept = db.session.scalar(
-            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.version == questionnaire.version)
-        )
-    finally:
-        db.session.remove()
-    return kept is not None and kept != definition(questionnaire)
-
-
 def keep_with_response(questionnaire: Questionnaire) -> None:
-    """In the transaction holding a response: its version's definition, unless kept at start."""
-    if not current_app.extensions.get("questionnaire_version_kept"):
-        own = current_app.extensions.get("questionnaire")
-        described = (
-            current_app.extensions["questionnaire_definition"]
-            if own is not None and own.version == questionnaire.version
-            else definition(questionnaire)
+    """In the transaction holding a response: its version's definition, unless confirmed already.
+
+    Read back and compared, since an app that started before the table existed (or with the database
+    unreachable) never checked its file against it: a response under a version kept with other
+    questions is refused (VersionChanged, the "try again" page; the draft stays) rather than stored.
+    """
+    own = current_app.extensions.get("questionnaire")
+    mine = own is not None and own.version == questionnaire.version
+    if mine and current_app.extensions.get("questionnaire_version_kept"):
+        return
+    described = current_app.extensions["questionnaire_definition"] if mine else definition(questionnaire)
+    _keep(questionnaire.version, described)
+    if _kept(questionnaire.version) != described:
+        raise VersionChanged(
+            f"Response refused: questionnaire version {questionnaire.version!r} is kept in the database with other"
+            " questions or texts; give the survey file a new version and restart the service"
         )
-        _keep(questionnaire.version, described)
+    if mine:
+        current_app.extensions["questionnaire_version_kept"] = True  # no more INSERT per response
 
 
 @dataclass(frozen=True, eq=False)

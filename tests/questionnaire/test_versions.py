@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Answer, QuestionnaireVersion, Response
+from app.models import Answer, PendingResponse, QuestionnaireVersion, Response
 from app.questionnaire import engine, questionnaire_for, versions
 from app.staff.exports import r as r_export
 from tests.helpers import release_today, soup
@@ -211,16 +211,35 @@ def test_each_version_is_kept_once_and_a_changed_definition_under_the_same_versi
     assert "a new version (settings sheet, column version)" in message
 
 
-def test_a_refused_start_prints_no_traceback(make_app, files, tmp_path):
-    app = make_app(SURVEY_FILE=files["v1"])
-    make_app(SURVEY_FILE=files["v1"])  # kept now that the table exists
+def answered(app, answers=V1_ANSWERS):
+    """One response sent (held until the day ends) with the app's questionnaire."""
+    client = app.test_client()
+    walk(client, answers)
+    assert client.post("/check", data={"csrf_token": csrf(client)}).status_code == 303
+
+
+def kind_changed(tmp_path, version: str = "v2") -> str:
+    """v1 with "Which pets?" a single choice rather than a multiple choice, under `version`."""
     changed = form("v1")
-    changed["survey"][-1]["required"] = "yes"
-    env = {**os.environ, "SURVEY_FILE": str(write_form(tmp_path / "changed.xlsx", changed)),
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    changed["settings"][0]["version"] = version
+    next(row for row in changed["survey"] if row.get("name") == "q_pets")["type"] = "select_one pets"
+    return str(write_form(tmp_path / f"kind-{version}.xlsx", changed))
+
+
+@pytest.mark.parametrize("change", ["text", "kind"])
+def test_a_refused_start_prints_no_traceback(make_app, files, tmp_path, change):
+    app = make_app(SURVEY_FILE=files["v1"])
+    answered(make_app(SURVEY_FILE=files["v1"]))  # kept now that the table exists, and answered
+    if change == "text":
+        changed = form("v1")
+        changed["survey"][-1]["required"] = "yes"
+        survey_file, said = str(write_form(tmp_path / "changed.xlsx", changed)), "Questionnaire version 'v1' was used before"
+    else:
+        survey_file, said = kind_changed(tmp_path), "Give the changed question a new name (survey sheet, column name)"
+    env = {**os.environ, "SURVEY_FILE": survey_file, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
     done = subprocess.run([FLASK, "--app", "wsgi", "routes"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 4
-    assert "Questionnaire version 'v1' was used before" in done.stderr
+    assert said in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
 
 
@@ -279,7 +298,8 @@ def test_the_export_has_a_column_for_every_question_ever_asked(two_versions):
             "q_old.a": "1", "q_old.b": "0",
         }
         assert by_version["v2"]["q_area"] == area_v2
-        assert (by_version["v2"]["q_old.a"], by_version["v2"]["q_old.b"], by_version["v2"]["q_pets.hamster"]) == ("", "", "0")
+        # v2 did not ask q_old nor offer the hamster: empty, not "not chosen".
+        assert (by_version["v2"]["q_old.a"], by_version["v2"]["q_old.b"], by_version["v2"]["q_pets.hamster"]) == ("", "", "")
 
 
 def test_the_codebook_says_which_versions_asked_each_question(two_versions):
@@ -359,6 +379,7 @@ def test_the_shipped_spreadsheet_changes_no_question_without_a_new_version(app):
 def test_survey_check_says_when_a_file_changes_a_version_already_used(make_app, files, tmp_path):
     app = make_app(SURVEY_FILE=files["v1"])
     app = make_app(SURVEY_FILE=files["v1"])  # kept now that the table exists
+    answered(app)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["survey", "check", files["v2"]]).exit_code == 0  # a new version
     assert runner.invoke(args=["survey", "check", files["v1"]]).exit_code == 0  # the same questions
@@ -378,3 +399,102 @@ def test_a_version_longer_than_the_database_keeps_is_a_problem_of_the_file(tmp_p
     with pytest.raises(SurveyFileError) as refused:
         load(str(write_form(tmp_path / "long.xlsx", long)), LANGUAGES)
     assert "settings row 2, column version: the version can be at most 32 characters long" in refused.value.problems
+
+
+def test_a_question_whose_kind_changed_since_a_version_answered_is_refused(make_app, files, tmp_path, capsys):
+    # A v1 "cat dog" would be exported as "cat" under a single choice column: refused instead.
+    answered(make_app(SURVEY_FILE=files["v1"]))
+    app = make_app(SURVEY_FILE=files["v1"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        make_app(SURVEY_FILE=kind_changed(tmp_path))
+    assert stopped.value.code == 4
+    message = capsys.readouterr().err
+    assert "question 'q_pets' was a multiple question under version 'v1', which has responses, and is a single" in message
+    assert "Give the changed question a new name (survey sheet, column name)" in message
+    with app.app_context():  # the refused version is not kept
+        assert db.session.scalars(select(QuestionnaireVersion.version)).all() == ["v1"]
+    done = app.test_cli_runner().invoke(args=["survey", "check", kind_changed(tmp_path)])
+    assert done.exit_code == 1
+    assert "question 'q_pets' was a multiple question under version 'v1'" in done.output
+
+
+def test_a_kind_changed_since_a_version_nobody_answered_is_accepted(make_app, files, tmp_path):
+    make_app(SURVEY_FILE=files["v1"])
+    app = make_app(SURVEY_FILE=files["v1"])  # kept, never answered
+    assert app.test_cli_runner().invoke(args=["survey", "check", kind_changed(tmp_path)]).exit_code == 0
+    make_app(SURVEY_FILE=kind_changed(tmp_path))
+
+
+def test_an_option_its_version_did_not_offer_is_empty_not_zero(make_app, files, tmp_path):
+    answered(make_app(SURVEY_FILE=files["v1"]))
+    v3 = form("v2")
+    v3["settings"][0]["version"] = "v3"
+    v3["choices"].append({"list_name": "pets", "name": "fish", "label": "Fish"})
+    v3_app = make_app(SURVEY_FILE=str(write_form(tmp_path / "v3.xlsx", v3)))
+    answered(v3_app, V2_ANSWERS)
+    release_today(v3_app)
+    make_user(v3_app)
+    staff = v3_app.test_client()
+    assert sign_in(staff).status_code == 303
+    rows = list(csv.DictReader(io.StringIO(post_csv(staff, "/staff/export.csv", "bom=0&values=codes").get_data(as_text=True))))
+    pets = {row["questionnaire_version"]: [row[f"q_pets.{code}"] for code in ("cat", "dog", "hamster", "fish")] for row in rows}
+    assert pets == {"v1": ["1", "0", "1", ""], "v3": ["0", "1", "", "0"]}
+
+    from app.staff.exports import spss, xlsx
+    from openpyxl import load_workbook
+
+    with v3_app.test_request_context():
+        covered = versions.covered(v3_app.extensions["questionnaire"])
+        frame = spss.data_frame(covered)
+        xlsx.write_workbook(str(tmp_path / "export.xlsx"), covered)
+    by_version = {row["questionnaire_version"]: row for _, row in frame.iterrows()}
+    assert by_version["v1"]["q_pets.dog"] == 0 and by_version["v1"]["q_pets.fish"] != by_version["v1"]["q_pets.fish"]  # NaN
+    assert by_version["v3"]["q_pets.fish"] == 0 and by_version["v3"]["q_pets.hamster"] != by_version["v3"]["q_pets.hamster"]
+    workbook = load_workbook(tmp_path / "export.xlsx", read_only=True)
+    sheet = [[cell.value for cell in row] for row in workbook["responses"].iter_rows()]
+    workbook.close()
+    fish = sheet[0].index("q_pets.fish")
+    assert sorted((row[3], row[fish]) for row in sheet[1:]) == [("v1", None), ("v3", 0)]
+
+
+def test_a_response_under_a_version_kept_with_other_questions_is_refused_and_the_draft_stays(make_app, files, tmp_path, caplog):
+    # This app started before the table existed, so it never compared its file with what is kept.
+    stale = make_app(SURVEY_FILE=files["v1"])
+    assert stale.extensions["questionnaire_version_kept"] is False
+    changed = form("v1")
+    changed["choices"][-1]["label::English (en)"] = "Hamsters"
+    make_app(SURVEY_FILE=str(write_form(tmp_path / "changed.xlsx", changed)))  # keeps v1 with its own texts
+    client = stale.test_client()
+    walk(client, V1_ANSWERS)
+    refused = client.post("/check", data={"csrf_token": csrf(client)})
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert client.get("/check").status_code == 200  # nothing lost: the draft is still there
+    assert "questionnaire version 'v1' is kept in the database with other questions or texts" in caplog.text
+    with stale.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PendingResponse)) == 0
+    assert stale.extensions["questionnaire_version_kept"] is False
+
+
+def test_a_response_confirms_the_kept_version_once(make_app, files):
+    app = make_app(SURVEY_FILE=files["v1"])  # started before the table existed
+    assert app.extensions["questionnaire_version_kept"] is False
+    answered(app)
+    assert app.extensions["questionnaire_version_kept"] is True  # later responses skip the INSERT
+
+
+def test_a_version_nobody_answered_takes_the_changed_file(make_app, files, tmp_path, caplog):
+    make_app(SURVEY_FILE=files["v1"])
+    app = make_app(SURVEY_FILE=files["v1"])  # kept, but nobody answered yet
+    changed = form("v1")
+    changed["choices"][-1]["label::English (en)"] = "Hamsters"  # the typo fixed before launch
+    changed_file = str(write_form(tmp_path / "changed.xlsx", changed))
+    assert app.test_cli_runner().invoke(args=["survey", "check", changed_file]).exit_code == 0
+    fixed = make_app(SURVEY_FILE=changed_file)  # starts: `flask db upgrade` and the crons run too
+    assert "Questionnaire version 'v1' had no responses: its kept definition replaced by this file's" in caplog.text
+    with fixed.app_context():
+        kept = db.session.scalars(select(QuestionnaireVersion.definition)).all()
+    assert kept == [fixed.extensions["questionnaire_definition"]]
+    assert kept[0]["questions"][3]["options"][-1]["label"] == "Hamsters"
+    answered(fixed)
+    assert fixed.extensions["questionnaire_version_kept"] is True

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from app.questionnaire.model import Questionnaire
-from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels, unoffered
 
 BOM = "\ufeff"
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
@@ -43,7 +43,7 @@ def export_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     # The rows come with every cell that can hold text already neutralised (the rest are 0, 1 or empty).
-    for rows in cell_rows(cols, start, end, labels, batch_size, text=neutralise):
+    for rows in cell_rows(cols, start, end, labels, batch_size, text=neutralise, not_offered=unoffered(cols, questionnaire)):
         writer.writerows(rows)
         yield buffer.getvalue().encode()
         buffer.seek(0)

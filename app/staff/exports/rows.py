@@ -2,8 +2,8 @@
 
 Columns: response id, submitted day, language, questionnaire version, then, in questionnaire order,
 one column per single-choice, scale or free-text question (headed by its id) and one 0/1 column per
-option of a multiple-choice question (headed `question.option`). An answer left blank, or a question
-branching did not show, gives empty cells.
+option of a multiple-choice question (headed `question.option`). An answer left blank, a question
+branching did not show, or a question or option the response's version did not offer, gives empty cells.
 """
 
 from collections.abc import Callable, Iterator
@@ -25,10 +25,11 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # SQLite's, ps
 # that is not printable, and option codes are names), so splitting on them is exact.
 _PAIR, _ANSWER = "\x1f", "\x1e"
 _ANSWERS_BY_RESPONSE = {
-    # Rows are read in key order (response, question, value), so each text lists them in that order.
+    # In no set order (SQLite's group_concat takes none before 3.44): cell_rows sorts each text's
+    # answers, so a response reads the same on both databases.
     "sqlite": "SELECT response_id, group_concat(question_id || char(31) || value, char(30)) FROM answers"
     " WHERE response_id IN ({}) GROUP BY response_id",
-    "postgresql": "SELECT response_id, string_agg(question_id || chr(31) || value, chr(30) ORDER BY question_id, value)"
+    "postgresql": "SELECT response_id, string_agg(question_id || chr(31) || value, chr(30))"
     " FROM answers WHERE response_id IN ({}) GROUP BY response_id",
 }
 
@@ -50,6 +51,23 @@ def columns(questionnaire: Questionnaire) -> list[Column]:
             else:
                 result.append(Column(question.id, question))
     return result
+
+
+def unoffered(cols: list[Column], questionnaire: Questionnaire) -> dict[str, list[int]]:
+    """Version -> the indexes in `cols` of option columns that version did not offer.
+
+    Their cells stay empty (system-missing in SPSS, NA in R) for its responses rather than 0: a
+    respondent never offered an option did not decline it. Only the questionnaire over every version
+    (versions.Covered) knows who offered what; any other has none."""
+    offered_in = getattr(questionnaire, "offered_in", {})
+    every = {version for offered in offered_in.values() for version in offered}
+    return {
+        version: [
+            index for index, column in enumerate(cols)
+            if column.option_code is not None and version not in offered_in.get((column.question.id, column.option_code), ())
+        ]
+        for version in every
+    }
 
 
 def english_labels(questionnaire: Questionnaire) -> dict[tuple[str, str], str]:
@@ -139,6 +157,7 @@ def cell_rows(
     labels: dict | None = None,
     batch_size: int = BATCH_SIZE,
     text: Callable[[str], str] | None = None,
+    not_offered: dict[str, list[int]] | None = None,
 ) -> Iterator[list[list[str]]]:
     """Batches of finished rows of text cells, as response_row makes them, built straight from the
     answer rows: each answer is put in its cell once, rather than every cell asking for its answer,
@@ -147,6 +166,8 @@ def cell_rows(
     `text`, if given, is applied to every cell that can hold stored text (the fixed columns and each
     single answer, code or label): the CSV's formula guard, run on those cells alone rather than on
     every 0, 1 and empty cell of every row.
+
+    `not_offered` (see `unoffered`) names, per version, the option columns left empty rather than 0.
     """
     text = text or str
     width = len(FIXED_COLUMNS) + len(cols)
@@ -182,14 +203,17 @@ def cell_rows(
             cursor.close()
             return
         rows = {}
+        blanks = []
         for response_id, day, language, version in fixed:
             row = [""] * width
             row[0], row[1], row[2], row[3] = text(response_id), text(str(day)), text(language), text(version)
             rows[response_id] = row
+            if not_offered and not_offered.get(version):
+                blanks.append((row, not_offered[version]))
         cursor.execute(answers_by_response.format(", ".join([placeholder] * len(rows))), tuple(rows))
         for response_id, answers in cursor.fetchall():
             row = rows[response_id]
-            for answer in answers.split(_ANSWER):
+            for answer in sorted(answers.split(_ANSWER)):
                 offered = known.get(answer)
                 if offered is not None:
                     index, cell, zeros = offered
@@ -218,5 +242,9 @@ def cell_rows(
                     index = options.get(value)
                     if index is not None:
                         row[index] = "1"
+        for row, indexes in blanks:
+            for index in indexes:
+                if row[len(FIXED_COLUMNS) + index] == "0":  # a stored answer, however odd, stays shown
+                    row[len(FIXED_COLUMNS) + index] = ""
         yield list(rows.values())
         last_id = fixed[-1][0]

@@ -22,7 +22,7 @@ from flask_babel import force_locale
 
 from app.questionnaire.model import Kind, Question, Questionnaire
 from app.staff.exports.files import remove, temporary_path
-from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, Column, columns, response_batches
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, Column, columns, response_batches, unoffered
 
 RETIRED, DOES_NOT_APPLY, PREFER_NOT_TO_SAY = 97, 98, 99
 SPECIAL = {"does_not_apply": DOES_NOT_APPLY, "prefer_not_to_say": PREFER_NOT_TO_SAY}
@@ -102,6 +102,7 @@ def data_frame(
     text: dict[str, list] = {name: [] for name in FIXED_COLUMNS}
     text.update({c.header: [] for c in cols if c.question.kind is Kind.TEXT})
     coded = [c for c in cols if c.question.kind is not Kind.TEXT]
+    not_offered = {version: set(indexes) for version, indexes in unoffered(cols, questionnaire).items()}
     capacity = 1024
     # float32 holds every code exactly in half the memory of float64; the .sav stores doubles anyway.
     arrays = {c.header: numpy.full(capacity, math.nan, dtype=numpy.float32) for c in coded}
@@ -117,11 +118,12 @@ def data_frame(
         for fixed, answers in batch:
             for name, value in zip(FIXED_COLUMNS, fixed):
                 text[name].append(value if name == "response_id" else shared.setdefault(value, value))
-            for column in cols:
+            skipped = not_offered.get(fixed[3], ())  # options its version did not offer: missing, not 0
+            for index, column in enumerate(cols):
                 values = answers.get(column.question.id)
                 if column.question.kind is Kind.TEXT:
                     text[column.header].append(values[0] if values else None)
-                elif values:
+                elif values and not (index in skipped and column.option_code not in values):
                     arrays[column.header][count] = _number(column, values, numbers[column.question.id])
             count += 1
     frame = {name: text[name] for name in FIXED_COLUMNS}

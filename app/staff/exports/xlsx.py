@@ -14,7 +14,7 @@ import xlsxwriter
 from app.questionnaire.model import Questionnaire
 from app.staff.exports.codebook import codebook_rows
 from app.staff.exports.files import remove, temporary_path
-from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels
+from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, cell_rows, columns, english_labels, unoffered
 
 MAX_RESPONSES = 1_048_575  # Excel's 1,048,576 rows, less the header
 OPTIONS = {
@@ -54,7 +54,7 @@ def write_workbook(
         # A 0/1 column is a number (so it sums); every other answer cell is text.
         numeric = {len(FIXED_COLUMNS) + i for i, c in enumerate(cols) if c.option_code is not None}
         written = 0
-        for batch in cell_rows(cols, start, end, labels, batch_size):
+        for batch in cell_rows(cols, start, end, labels, batch_size, not_offered=unoffered(cols, questionnaire)):
             for row in batch:
                 written += 1
                 sheet.write_string(written, 0, row[0])
