@@ -91,16 +91,17 @@ def _kind_change(version: str, described: dict, answered: set[str]) -> str | Non
     """A question of this definition whose kind differs under a version with responses, described.
 
     Refused whatever the kinds: the exports give a multiple choice a 0/1 column per option and any
-    other kind one column, so the answers of one version or the other would not fit their columns.
+    other kind one column, so one version's answers would not fit the other's columns; and even a
+    single choice and a scale differ there (SPSS measures one nominal, the other ordinal).
     """
     kinds = {question["id"]: question["kind"] for question in described["questions"]}
     kept = db.session.execute(
         select(QuestionnaireVersion.version, QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)
     ).all()
-    for other, definition_ in kept:
+    for other, other_definition in kept:
         if other == version or other not in answered:
             continue
-        for question in definition_["questions"]:
+        for question in other_definition["questions"]:
             now = kinds.get(question["id"], question["kind"])
             if now != question["kind"]:
                 return (
