@@ -448,7 +448,7 @@ def test_a_long_unusual_passphrase_is_accepted(app):
 
 
 def test_the_lock_files_are_in_the_service_own_directory_not_the_shared_tmp(make_app, tmp_path):
-    app = make_app()
+    app = make_app(STAFF_LOCK_DIR="")  # not set: the instance folder
     default = app.extensions["staff_password_checks"]
     assert [os.path.dirname(path) for path in default.lock_paths] == [app.instance_path]
     chosen = make_app(STAFF_LOCK_DIR=str(tmp_path / "run")).extensions["staff_password_checks"]
