@@ -43,7 +43,8 @@ accesslog = "-"
 UNLOGGED = {("POST", "/check"), ("GET", "/done")}
 # Refused sign-in posts (429) get no line each: in a flood, writing a line cost more than refusing
 # the post (bench/signin-flood), and thousands a second would bury every other line. Their count is
-# logged instead, in one line at the first refusal after REFUSALS_EVERY seconds.
+# logged instead, in one line at the first refusal after REFUSALS_EVERY seconds, and when the worker
+# exits (else the last burst before a quiet spell would wait for the next flood to be logged).
 QUIET_REFUSALS = {("POST", "/staff/login")}
 REFUSALS_EVERY = 60.0
 
@@ -84,12 +85,18 @@ class AccessLogger(Logger):
     def count_refusal(self) -> None:
         with self.refusals_lock:
             self.refusals += 1
-            now = time.monotonic()
-            if now - self.refusals_since < REFUSALS_EVERY:
+            if time.monotonic() - self.refusals_since < REFUSALS_EVERY:
                 return
+        self.log_refusals()
+
+    def log_refusals(self) -> None:
+        """Write the refusals counted so far, if any, in one line."""
+        with self.refusals_lock:
+            now = time.monotonic()
             count, seconds = self.refusals, now - self.refusals_since
             self.refusals, self.refusals_since = 0, now
-        self.access_log.info("%d sign-in posts refused (429) in the last %d s", count, seconds)
+        if count:
+            self.access_log.info("%d sign-in posts refused (429) in the last %d s", count, seconds)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -107,6 +114,11 @@ class EscapingFormatter(logging.Formatter):
 
 
 logger_class = AccessLogger
+
+
+def worker_exit(server, worker):
+    """gunicorn's hook: the refusals this worker counted since its last line are logged as it goes."""
+    worker.log.log_refusals()
 
 # Log lines carry no timestamp either (a line's time, next to the access log, could single out
 # a respondent). The application logs only the method and path of an unexpected error and the

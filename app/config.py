@@ -101,6 +101,9 @@ class Config:
     STAFF_PASSWORD_CHECKS_PER_MINUTE = _int("STAFF_PASSWORD_CHECKS_PER_MINUTE", 30)
     STAFF_PASSWORD_CHECKS_BURST = _int("STAFF_PASSWORD_CHECKS_BURST", 10)
     STAFF_CONCURRENT_PASSWORD_CHECKS = _int("STAFF_CONCURRENT_PASSWORD_CHECKS", 1)
+    # Where that cap's lock files live: the service's own directory, never the shared /tmp (where
+    # any local user could hold them). Empty: the app's instance folder.
+    STAFF_LOCK_DIR = os.environ.get("STAFF_LOCK_DIR", "")
     # The audit trail keeps this many days; `responses purge` deletes older entries. 0: keep them all.
     STAFF_AUDIT_RETENTION_DAYS = _int("STAFF_AUDIT_RETENTION_DAYS", 400)
     # SQLite only (see app/database.py): FULL makes every confirmed response survive a power cut.

@@ -102,3 +102,8 @@ def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
     assert lines[-1].startswith("1001 sign-in posts refused (429) in the last 6")
     logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
     assert len(lines) == 3
+    # The last burst is logged when the worker exits (a restart, a shutdown), not at the next flood.
+    conf["worker_exit"](None, SimpleNamespace(log=logger))
+    assert lines[-1].startswith("1 sign-in posts refused (429) in the last 0")
+    conf["worker_exit"](None, SimpleNamespace(log=logger))
+    assert len(lines) == 4  # nothing more to say: no line

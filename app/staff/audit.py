@@ -23,6 +23,7 @@ CODEBOOK = "codebook"
 R_SCRIPT = "r_script"
 SUMMARY = "summary"  # a summary table downloaded as CSV (protected counts, no answers)
 PURGE = "purge"
+RECOUNT = "recount"  # the dashboard counts counted afresh (`flask responses recount`)
 ACCOUNT_CREATED = "account_created"
 ACCOUNT_DISABLED = "account_disabled"
 PASSWORD_SET = "password_set"
@@ -155,6 +156,8 @@ def describe(event: AuditEvent) -> str:
                 days=d.get("audit_days"),
             )
         return text
+    if event.action == RECOUNT:
+        return _("Recounted the dashboard counts: %(responses)s responses", responses=d.get("responses"))
     if event.action == ACCOUNT_CREATED:
         if d.get("role"):
             return _("Created the account %(username)s (%(role)s)", username=d.get("username"), role=d.get("role"))

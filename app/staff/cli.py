@@ -1,4 +1,4 @@
-"""Command-line tasks for the staff area: `flask --app wsgi staff ...` and `flask --app wsgi responses purge`."""
+"""Command-line tasks for the staff area: `flask --app wsgi staff ...` and `flask --app wsgi responses purge|recount`."""
 
 import sys
 from datetime import date
@@ -6,6 +6,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from app.extensions import db
 from app.staff import audit, auth, retention
 
 staff_cli = AppGroup("staff", help="Staff accounts (there is no sign-up page).")
@@ -115,3 +116,17 @@ def purge(before):
         details.update(audit_events=audit.purge_older_than(days), audit_days=days)
         click.echo(f"Deleted {details['audit_events']} audit trail entries older than {days} days.")
     audit.record(audit.PURGE, None, **details)
+
+
+@responses_cli.command("recount")
+def recount():
+    """Count the dashboard's counts afresh from the responses, if they ever drift from them (a
+    response deleted by hand, say for an erasure request, or a release by old code during an upgrade)."""
+    from app import counts
+
+    before = counts.total()
+    counts.rebuild()
+    db.session.commit()
+    after = counts.total()
+    click.echo(f"Recounted: {after} responses (the counts had {before}).")
+    audit.record(audit.RECOUNT, None, responses=after, before=before)

@@ -1,6 +1,8 @@
 """Sign-in as an attacker would try it: sessions that end on the server, a cookie of its own, the throttle,
 the audit trail's contents, odd bytes, weak passwords. Each finding of the security review is a test here."""
 
+import errno
+import hashlib
 import json
 import os
 import subprocess
@@ -443,3 +445,59 @@ def test_finding_weak_passwords_are_refused(app, password):
 def test_a_long_unusual_passphrase_is_accepted(app):
     with app.app_context():
         assert auth.create_user("sam", "violet tractor sings at dawn").username == "sam"
+
+
+def test_the_lock_files_are_in_the_service_own_directory_not_the_shared_tmp(make_app, tmp_path):
+    app = make_app(STAFF_LOCK_DIR="")  # not set: the instance folder
+    default = app.extensions["staff_password_checks"]
+    assert [os.path.dirname(path) for path in default.lock_paths] == [app.instance_path]
+    chosen = make_app(STAFF_LOCK_DIR=str(tmp_path / "run")).extensions["staff_password_checks"]
+    assert [os.path.dirname(path) for path in chosen.lock_paths] == [str(tmp_path / "run")]
+    assert oct(os.stat(tmp_path / "run").st_mode & 0o777) == "0o700"
+
+
+def test_the_lock_files_are_not_named_from_the_database_password(tmp_path):
+    one = auth.throttle.lock_files("postgresql+psycopg://survey:hunter2@db/survey", 1, str(tmp_path))
+    other = auth.throttle.lock_files("postgresql+psycopg://survey:other-secret@db/survey", 1, str(tmp_path))
+    assert one == other  # the password plays no part in the name
+    assert one != auth.throttle.lock_files("postgresql+psycopg://survey:hunter2@db/other", 1, str(tmp_path))
+    real = hashlib.sha256(b"postgresql+psycopg://survey:hunter2@db/survey").hexdigest()[:16]
+    assert real not in one[0]
+
+
+def test_a_planted_symlink_is_busy_for_that_attempt_and_never_drops_the_cap(make_app, tmp_path):
+    checks = make_app(STAFF_LOCK_DIR=str(tmp_path / "locks")).extensions["staff_password_checks"]
+    [path] = checks.lock_paths
+    target = tmp_path / "elsewhere"
+    os.symlink(target, path)
+    with pytest.raises(auth.throttle.Busy):
+        with checks.slot():
+            pass
+    assert not target.exists() and checks.lock_paths == [path]  # not followed; the cap stays
+    os.remove(path)
+    with checks.slot():
+        with pytest.raises(auth.throttle.Busy):  # the cap still holds across attempts
+            with checks.slot():
+                pass
+
+
+def test_running_out_of_descriptors_is_a_429_once_not_a_cap_dropped_for_good(app, client, staff_user, monkeypatch):
+    checks = app.extensions["staff_password_checks"]
+    paths = list(checks.lock_paths)
+    real_open = os.open
+    failures = [OSError(errno.EMFILE, "Too many open files")]
+
+    def open_once_failing(path, *args):
+        if failures and path in paths:
+            raise failures.pop()
+        return real_open(path, *args)
+
+    monkeypatch.setattr(auth.throttle.os, "open", open_once_failing)
+    refused = post_password(client)
+    assert refused.status_code == 429 and "The staff area is busy" in soup(refused).select_one(".error-summary").get_text()
+    assert checks.lock_paths == paths
+    assert post_password(client).status_code == 303
+    with checks.slot():
+        with pytest.raises(auth.throttle.Busy):
+            with checks.slot():
+                pass

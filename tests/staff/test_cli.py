@@ -137,3 +137,26 @@ def test_purge_deletes_audit_entries_older_than_the_retention(make_app, days):
 def test_purge_needs_a_real_day(app, runner):
     assert runner.invoke(args=["responses", "purge", "--before", "June"]).exit_code == 2
     assert runner.invoke(args=["responses", "purge"]).exit_code == 2
+
+
+def test_recount_mends_counts_that_drifted(app, runner, rows):
+    """A response deleted by hand (an erasure request) leaves the dashboard counts too high until a recount."""
+    from app import counts
+    from app.models import Response
+
+    rows([
+        ("erased", date(2026, 6, 1), "en", "v", [("area", "coventry"), ("age", "25_34")]),
+        ("kept1", date(2026, 6, 7), "en", "v", [("area", "dudley")]),
+        ("kept2", date(2026, 6, 8), "en", "v", [("area", "walsall")]),
+    ])
+    with app.app_context():
+        db.session.delete(db.session.get(Response, "erased"))
+        db.session.commit()
+        assert counts.total() == 3 and counts.kept() != counts.fresh()
+    result = runner.invoke(args=["responses", "recount"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Recounted: 2 responses (the counts had 3).\n"
+    with app.app_context():
+        assert counts.kept() == counts.fresh() and counts.total() == 2
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "recount")).all()
+        assert [(e.actor, e.details) for e in events] == [(None, {"responses": 2, "before": 3})]

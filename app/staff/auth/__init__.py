@@ -147,6 +147,10 @@ def init_app(app) -> None:
         config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],
         config["STAFF_PASSWORD_CHECKS_BURST"],
         config["STAFF_CONCURRENT_PASSWORD_CHECKS"],
-        throttle.lock_files(config["SQLALCHEMY_DATABASE_URI"], max(config["STAFF_CONCURRENT_PASSWORD_CHECKS"], 1)),
+        throttle.lock_files(
+            config["SQLALCHEMY_DATABASE_URI"],
+            max(config["STAFF_CONCURRENT_PASSWORD_CHECKS"], 1),
+            config["STAFF_LOCK_DIR"] or app.instance_path,
+        ),
     )
     app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)

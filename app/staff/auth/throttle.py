@@ -19,11 +19,12 @@ import fcntl
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
+
+from sqlalchemy.engine import make_url
 
 from app.lru import LRU
 from app.survey.abuse import TokenBucket
@@ -57,13 +58,15 @@ def wait(failures: int, last_failed_at: datetime | None, at: datetime, max_delay
     return max(0.0, remaining)
 
 
-def lock_files(server_key: str, at_once: int, directory: str | None = None) -> list[str]:
-    """The lock files of the server-wide cap: one per check allowed at once. They live in the
-    temporary directory (under systemd's PrivateTmp, the service's own, shared by its workers) and are
-    named for `server_key` (the database address), so two surveys or test runs on one machine never
-    share a cap."""
-    digest = hashlib.sha256(server_key.encode()).hexdigest()[:16]
-    return [os.path.join(directory or tempfile.gettempdir(), f"survey-password-check-{digest}-{slot}.lock") for slot in range(at_once)]
+def lock_files(database_url: str, at_once: int, directory: str) -> list[str]:
+    """The lock files of the server-wide cap: one per check allowed at once, in `directory` (the
+    service's own: in a shared /tmp any local user could hold them, and every sign-in would be
+    refused). Named for the database address with its password left out (a digest of a secret could
+    be guessed offline), so two surveys or test runs sharing a directory never share a cap."""
+    key = make_url(database_url).render_as_string(hide_password=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    return [os.path.join(directory, f"password-check-{digest}-{slot}.lock") for slot in range(at_once)]
 
 
 class PasswordChecks:
@@ -106,14 +109,15 @@ class PasswordChecks:
         files to lock (then only this process's cap applies); Busy when every one is taken.
 
         Each attempt opens the file anew: flock belongs to an open file, so two threads of one
-        process sharing a descriptor would both "hold" the same lock."""
+        process sharing a descriptor would both "hold" the same lock. A file that cannot be opened
+        (out of descriptors in a flood, a symlink planted in its place) counts as busy for this
+        attempt only: a clear 429, never a cap dropped for good."""
         for path in self.lock_paths:
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
             except OSError as error:
-                logger.warning("Password checks are capped per process only: %s", error.strerror)
-                self.lock_paths = []
-                return None
+                logger.warning("A password-check lock file could not be opened: %s", error.strerror)
+                continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return fd

@@ -12,6 +12,7 @@ Exports stay exact; only these summaries are protected.
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
@@ -90,10 +91,26 @@ def _in_group(column, group) -> list:
 # group, straight from the database.
 
 
+def _per_request(name: str, key, compute):
+    """`compute()`, run once per request for each (name, key). A page within two groups needs the
+    same group's margins for every question (each level is protected with the statuses of the level
+    above): reading them again each time took 409 queries a page, 241 of them repeats. Outside a
+    request (commands, tests calling these directly) nothing is kept, so nothing goes stale."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("summary_counts", {})
+    if (name, key) not in memo:
+        memo[name, key] = compute()
+    return memo[name, key]
+
+
 def total_responses(group=None) -> int:
     if not group:
         return kept.total()
-    return db.session.scalar(select(func.count()).select_from(Response).where(*_in_group(Response.id, group))) or 0
+    groups = groups_of(group)
+    return _per_request("total", groups, lambda: db.session.scalar(
+        select(func.count()).select_from(Response).where(*_in_group(Response.id, groups))
+    ) or 0)
 
 
 def responses_per_day() -> list[tuple[date, int]]:
@@ -104,10 +121,14 @@ def option_counts(group=None, question_ids=None) -> dict[str, dict[str, int]]:
     """question id -> value -> number of responses with that answer (all questions, or `question_ids`)."""
     if not group:
         return kept.answer_counts(question_ids)
+    return _per_request("options", groups_of(group), lambda: _option_counts(groups_of(group)))
+
+
+def _option_counts(groups) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for question_id, value, count in db.session.execute(
         select(Answer.question_id, Answer.value, func.count())
-        .where(*_in_group(Answer.response_id, group))
+        .where(*_in_group(Answer.response_id, groups))
         .group_by(Answer.question_id, Answer.value)
     ):
         counts.setdefault(question_id, {})[value] = count
@@ -118,13 +139,13 @@ def answered_counts(group=None) -> dict[str, int]:
     """question id -> number of responses with any answer to it."""
     if not group:
         return kept.answered_counts()
-    return dict(
+    return _per_request("answered", groups_of(group), lambda: dict(
         db.session.execute(
             select(Answer.question_id, func.count(distinct(Answer.response_id)))
             .where(*_in_group(Answer.response_id, group))
             .group_by(Answer.question_id)
         ).all()
-    )
+    ))
 
 
 # One-way tables.
@@ -195,6 +216,10 @@ def breakdown_questions(questionnaire: Questionnaire) -> tuple[list[Question], l
 
 
 def _pair_counts(question_id: str, by_id: str, group=None):
+    return _per_request("pairs", (question_id, by_id, groups_of(group)), lambda: _count_pairs(question_id, by_id, group))
+
+
+def _count_pairs(question_id: str, by_id: str, group=None):
     a, b = aliased(Answer), aliased(Answer)
     both_answered = (a.question_id == question_id, b.question_id == by_id, *_in_group(a.response_id, group))
     joined = select(a.value, b.value, func.count()).join(b, a.response_id == b.response_id)
@@ -228,7 +253,8 @@ class Margins:
 
 def all_margins(question_ids) -> Margins:
     """The margins of every breakdown of these questions."""
-    return Margins(total_responses(), option_counts(question_ids=question_ids), answered_counts())
+    question_ids = tuple(question_ids)
+    return _per_request("all", question_ids, lambda: Margins(total_responses(), option_counts(question_ids=question_ids), answered_counts()))
 
 
 def _choice_ids(questionnaire: Questionnaire) -> list[str]:
@@ -336,7 +362,7 @@ def group_allowed(group, questionnaire: Questionnaire, threshold: int) -> bool:
     for level, (question_id, code) in enumerate(groups):
         question = questionnaire.questions[question_id]
         if level == 0:
-            m = all_margins([question_id])
+            m = all_margins(_choice_ids(questionnaire))
             table = question_table(question, m.counts.get(question_id, {}), m.answered.get(question_id, 0), m.total, threshold)
         else:
             table = filtered_table(question, groups[:level], questionnaire, threshold)
@@ -365,7 +391,7 @@ def filtered_table(question: Question, group, questionnaire: Questionnaire, thre
     *outer, (question_id, code) = groups_of(group)
     group_question = questionnaire.questions[question_id]
     if not outer:
-        return group_column(question, group_question, code, threshold, all_margins([question.id, question_id]))
+        return group_column(question, group_question, code, threshold, all_margins(_choice_ids(questionnaire)))
     return _column(group_cross_table(question, group_question, tuple(outer), questionnaire, threshold), question, code)
 
 
