@@ -20,7 +20,11 @@ bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # bench/respondents: 3 workers x 4 threads (see README, "Operations").
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# On top of those, threads that can only hold refused staff sign-in posts through their pause, using
+# no core (a flood's clients wait there instead of taking the interpreter lock from respondents'
+# threads); the app runs at most GUNICORN_THREADS requests at once whatever the total (app/page_slots.py).
+# STAFF_REFUSALS_HELD's default repeats app/config.py's: the app is not imported before the fork.
+threads = int(os.environ.get("GUNICORN_THREADS", 4)) + int(os.environ.get("STAFF_REFUSALS_HELD", 8))
 keepalive = 5  # seconds a browser's connection is kept for its next page
 timeout = 30
 graceful_timeout = 20

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyReques
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, database, health, i18n, request_guard, sessions, stylesheet
+from app.page_slots import PageSlots
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, migrate
 from app.questionnaire import cli as questionnaire_cli
@@ -66,6 +67,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     from app.staff import auth as staff_auth
 
+    # Pages take a slot; a refused sign-in post (staff_auth's gate, in front) never does.
+    app.wsgi_app = PageSlots(app.wsgi_app, app.config["PAGE_THREADS"])
     staff_auth.init_app(app)  # each process's share of password checking
     health.init_app(app)
     commands.init_app(app)

@@ -101,6 +101,15 @@ class Config:
     STAFF_PASSWORD_CHECKS_PER_MINUTE = _int("STAFF_PASSWORD_CHECKS_PER_MINUTE", 30)
     STAFF_PASSWORD_CHECKS_BURST = _int("STAFF_PASSWORD_CHECKS_BURST", 10)
     STAFF_CONCURRENT_PASSWORD_CHECKS = _int("STAFF_CONCURRENT_PASSWORD_CHECKS", 1)
+    # A sign-in post refused for being over that rate is answered after this pause, so a script that
+    # posts again as soon as it is answered sends about one a second, not thousands. A pause holds a
+    # thread but no core; at most STAFF_REFUSALS_HELD at once per process (the rest are answered at
+    # once), and gunicorn.conf.py gives each worker that many threads on top of those pages use.
+    STAFF_REFUSAL_PAUSE_MS = _int("STAFF_REFUSAL_PAUSE_MS", 1000)
+    STAFF_REFUSALS_HELD = _int("STAFF_REFUSALS_HELD", 8)
+    # Requests each process runs through the app at once (app/page_slots.py): gunicorn's threads for
+    # pages, as gunicorn.conf.py reads the same variable. 0: no limit.
+    PAGE_THREADS = _int("GUNICORN_THREADS", 4)
     # Where that cap's lock files live: the service's own directory, never the shared /tmp (where
     # any local user could hold them). Empty: the app's instance folder.
     STAFF_LOCK_DIR = os.environ.get("STAFF_LOCK_DIR", "")

@@ -40,6 +40,7 @@ def make_app(tmp_path):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
             "STAFF_LOCK_DIR": str(tmp_path / "locks"),  # the sign-in cap's lock files go with the test
+            "STAFF_REFUSAL_PAUSE_MS": 0,  # tests of the pause set it
         }
         config.update(overrides)
         if TEST_DATABASE_URL and config["SQLALCHEMY_DATABASE_URI"] == TEST_DATABASE_URL and not emptied:

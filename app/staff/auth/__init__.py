@@ -153,4 +153,6 @@ def init_app(app) -> None:
             config["STAFF_LOCK_DIR"] or app.instance_path,
         ),
     )
-    app.wsgi_app = throttle.SignInGate(app.wsgi_app, app, checks)
+    app.wsgi_app = throttle.SignInGate(
+        app.wsgi_app, app, checks, config["STAFF_REFUSAL_PAUSE_MS"] / 1000, config["STAFF_REFUSALS_HELD"]
+    )

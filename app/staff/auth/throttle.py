@@ -147,16 +147,36 @@ class SignInGate:
     The page is rendered once, and carries the same security headers as every other page.
     """
 
-    def __init__(self, wsgi_app, app, checks: PasswordChecks):
+    def __init__(self, wsgi_app, app, checks: PasswordChecks, pause: float = 0.0, held: int = 1):
         self.wsgi_app, self.app, self.checks = wsgi_app, app, checks
+        self.pause = pause if held > 0 else 0.0  # STAFF_REFUSALS_HELD=0: no pause
+        self.held = threading.BoundedSemaphore(max(held, 1))
         self.page: bytes | None = None
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/staff/login":
             retry = self.checks.take()
             if retry:
-                return self.refuse(retry, start_response)
+                return self.refuse(retry - self.hold(), start_response)
         return self.wsgi_app(environ, start_response)
+
+    def hold(self) -> float:
+        """Wait `pause` seconds before refusing, if fewer than `held` refusals of this process are
+        waiting; the seconds waited.
+
+        A flood is clients that post again as soon as they are answered; however cheap the refusal,
+        they then make the server refuse as fast as it can, and every refusal (gunicorn reading the
+        request, in Python) takes the interpreter lock from the threads serving respondents. Answered
+        after a pause, each of those clients sends one post a pause. The wait uses no core; beyond
+        `held` waiting at once a refusal is immediate, so the flood can never hold every thread.
+        """
+        if self.pause <= 0 or not self.held.acquire(blocking=False):
+            return 0.0
+        try:
+            time.sleep(self.pause)
+        finally:
+            self.held.release()
+        return self.pause
 
     def refuse(self, retry: float, start_response):
         if self.page is None:
