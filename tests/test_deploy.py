@@ -107,3 +107,18 @@ def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
     assert lines[-1].startswith("1 sign-in posts refused (429) in the last 0")
     conf["worker_exit"](None, SimpleNamespace(log=logger))
     assert len(lines) == 4  # nothing more to say: no line
+
+
+def test_gunicorn_gives_pages_their_threads_and_held_refusals_their_own(monkeypatch):
+    # gunicorn.conf.py repeats two defaults of app/config.py (the app is not imported before the fork).
+    import runpy
+
+    from app.config import Config
+
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.delenv("STAFF_REFUSALS_HELD", raising=False)
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert Config.PAGE_THREADS == 4 and Config.STAFF_REFUSALS_HELD == 8
+    assert conf["threads"] == Config.PAGE_THREADS + Config.STAFF_REFUSALS_HELD
+    monkeypatch.setenv("GUNICORN_THREADS", "6")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"] == 6 + Config.STAFF_REFUSALS_HELD

@@ -254,6 +254,62 @@ def test_a_process_checks_a_bounded_number_of_passwords(make_app):
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
+def test_a_refused_sign_in_post_is_answered_after_a_pause_while_few_wait(make_app, monkeypatch):
+    # A flood's clients post again as soon as they are answered: held through a pause, each sends one
+    # post a pause instead of thousands a second. Only STAFF_REFUSALS_HELD wait at once; the rest are
+    # answered at once, so a bigger flood can never hold every thread.
+    app = make_app(STAFF_PASSWORD_CHECKS_PER_MINUTE=1, STAFF_PASSWORD_CHECKS_BURST=1,
+                   STAFF_REFUSAL_PAUSE_MS=1500, STAFF_REFUSALS_HELD=1)
+    first, second = app.test_client(), app.test_client()
+    tokens = csrf_token(first, "/staff/login"), csrf_token(second, "/staff/login")
+    assert post_password(first, "someone", "some password here", tokens[0]).status_code == 200  # the minute's check
+    pauses, waiting, go_on = [], threading.Event(), threading.Event()
+
+    def pause(seconds):
+        pauses.append(seconds)
+        waiting.set()
+        go_on.wait(10)
+
+    monkeypatch.setattr(auth.throttle.time, "sleep", pause)
+    held = {}
+    thread = threading.Thread(target=lambda: held.update(page=post_password(first, "someone", "x" * 12, tokens[0])))
+    thread.start()
+    assert waiting.wait(10)
+    at_once = post_password(second, "another", "some password here", tokens[1])  # the one hold is taken
+    assert at_once.status_code == 429 and pauses == [1.5]
+    go_on.set()
+    thread.join(10)
+    assert held["page"].status_code == 429 and soup(held["page"]).h1.get_text() == "The staff area is busy"
+    assert 1 <= int(held["page"].headers["Retry-After"]) <= 59  # the pause already waited is taken off
+    assert post_password(second, "another", "some password here", tokens[1]).status_code == 429
+    assert pauses == [1.5, 1.5]  # free again: the next refusal waits
+
+
+def test_a_refused_sign_in_post_never_waits_for_a_page_thread(make_app):
+    # Pages run at most PAGE_THREADS at once in a process; refusals are answered in front of that limit,
+    # on threads of their own, so a flood cannot queue in front of respondents (nor they in front of it).
+    app = make_app(PAGE_THREADS=1, STAFF_PASSWORD_CHECKS_PER_MINUTE=1, STAFF_PASSWORD_CHECKS_BURST=1)
+    client = app.test_client()
+    token = csrf_token(client, "/staff/login")
+    assert post_password(client, "someone", "some password here", token).status_code == 200
+    slots = app.wsgi_app.wsgi_app.slots  # the sign-in gate, then the page slots
+    slots.acquire()  # another request is building its page
+    try:
+        results = {}
+        page = threading.Thread(target=lambda: results.update(page=app.test_client().get("/")))
+        page.start()
+        refusal = threading.Thread(target=lambda: results.update(refused=post_password(client, "someone", "x" * 12, token)))
+        refusal.start()
+        refusal.join(10)
+        assert results["refused"].status_code == 429
+        page.join(0.3)
+        assert page.is_alive()  # waits for the slot
+    finally:
+        slots.release()
+    page.join(10)
+    assert results["page"].status_code == 200
+
+
 def test_a_process_hashes_one_password_at_a_time(app):
     checks = app.extensions["staff_password_checks"]
     with checks.slot():
