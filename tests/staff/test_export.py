@@ -243,3 +243,17 @@ def test_rows_built_from_the_answers_equal_rows_built_per_column(app, rows, use_
         quick = [row for batch in source.cell_rows(cols, labels=labels, batch_size=3) for row in batch]
         per_column = [source.response_row(fixed, answers, cols, labels) for batch in source.response_batches() for fixed, answers in batch]
     assert quick == per_column and len(quick) == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "", "a,b", 'say "no"', '"', "line\nbreak", "cr\rhere", "crlf\r\n", " lead", "trail ", "=SUM(1)",
+     "-1", "'quoted'", "semi;colon", "tab\tin", "ünï©ødé ٹیسٹ", "a\x1fb", ",", "\n"],
+)
+def test_a_cell_goes_into_its_line_as_the_csv_module_would_write_it(text):
+    # The export joins lines itself (quicker than csv.writer); each cell must read back as written.
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n").writerow(["x", export.neutralise(text), "y"])
+    line = ",".join(["x", export.cell(text), "y"]) + "\r\n"
+    assert line == expected.getvalue()
+    assert next(csv.reader(io.StringIO(line, newline=""))) == ["x", export.neutralise(text), "y"]

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -12,11 +13,19 @@ BOM = "\ufeff"
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_NEEDS_QUOTES = re.compile('[,"\r\n]')  # what the csv module quotes, with our delimiter and line end
 
 
 def neutralise(cell: str) -> str:
     """Make a cell that a spreadsheet would run as a formula read as text (OWASP's "CSV injection")."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def cell(text: str) -> str:
+    """A cell that can hold stored text as it goes into a line of the CSV: neutralised, then quoted
+    as the csv module would (RFC 4180: only where it holds a comma, a quote or a line break)."""
+    text = neutralise(text)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
 def csv_text(rows: Iterable[list[str]]) -> str:
@@ -40,11 +49,7 @@ def export_chunks(
     cols = columns(questionnaire)
     labels = english_labels(questionnaire) if use_labels else None
     yield ((BOM if bom else "") + csv_text([list(FIXED_COLUMNS) + [c.header for c in cols]])).encode()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # The rows come with every cell that can hold text already neutralised (the rest are 0, 1 or empty).
-    for rows in cell_rows(cols, start, end, labels, batch_size, text=neutralise, not_offered=unoffered(cols, questionnaire)):
-        writer.writerows(rows)
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+    # Every cell that can hold text comes ready (neutralised and quoted, each option's once); the rest
+    # are ids, days, 0, 1 or empty. So a line is a plain join: a third quicker than csv.writer.
+    for rows in cell_rows(cols, start, end, labels, batch_size, text=cell, not_offered=unoffered(cols, questionnaire)):
+        yield "".join([",".join(row) + "\r\n" for row in rows]).encode()
