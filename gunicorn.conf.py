@@ -24,7 +24,7 @@ worker_class = "gthread"
 # no core (a flood's clients wait there instead of taking the interpreter lock from respondents'
 # threads); the app runs at most GUNICORN_THREADS requests at once whatever the total (app/page_slots.py).
 # STAFF_REFUSALS_HELD's default repeats app/config.py's: the app is not imported before the fork.
-threads = int(os.environ.get("GUNICORN_THREADS", 4)) + int(os.environ.get("STAFF_REFUSALS_HELD", 8))
+threads = int(os.environ.get("GUNICORN_THREADS", 4)) + int(os.environ.get("STAFF_REFUSALS_HELD", 32))
 keepalive = 5  # seconds a browser's connection is kept for its next page
 timeout = 30
 graceful_timeout = 20

@@ -106,7 +106,7 @@ class Config:
     # thread but no core; at most STAFF_REFUSALS_HELD at once per process (the rest are answered at
     # once), and gunicorn.conf.py gives each worker that many threads on top of those pages use.
     STAFF_REFUSAL_PAUSE_MS = _int("STAFF_REFUSAL_PAUSE_MS", 1000)
-    STAFF_REFUSALS_HELD = _int("STAFF_REFUSALS_HELD", 8)
+    STAFF_REFUSALS_HELD = _int("STAFF_REFUSALS_HELD", 32)
     # Requests each process runs through the app at once (app/page_slots.py): gunicorn's threads for
     # pages, as gunicorn.conf.py reads the same variable. 0: no limit.
     PAGE_THREADS = _int("GUNICORN_THREADS", 4)

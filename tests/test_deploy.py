@@ -118,7 +118,7 @@ def test_gunicorn_gives_pages_their_threads_and_held_refusals_their_own(monkeypa
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     monkeypatch.delenv("STAFF_REFUSALS_HELD", raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert Config.PAGE_THREADS == 4 and Config.STAFF_REFUSALS_HELD == 8
+    assert Config.PAGE_THREADS == 4 and Config.STAFF_REFUSALS_HELD == 32
     assert conf["threads"] == Config.PAGE_THREADS + Config.STAFF_REFUSALS_HELD
     monkeypatch.setenv("GUNICORN_THREADS", "6")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"] == 6 + Config.STAFF_REFUSALS_HELD
