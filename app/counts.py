@@ -6,20 +6,33 @@ only ever arrive in a release (app/survey/release.py) and leave in a purge
 own transaction: the kept counts always equal a fresh count, and change exactly when the
 summaries would (never while a day is still going on).
 
-Three tables (app/models.py): responses per day, responses per answer (question, value), and
-responses per question answered. `fresh()` counts the same from the responses themselves.
+Four tables (app/models.py): responses per day, responses per answer (question, value),
+responses per question answered, and responses per pair of answers (AnswerPairCount: the
+dashboard within one group, and breakdowns). `fresh()` counts the same from the responses themselves.
+
+Which questions are paired comes from the questions' kinds: every version's kept definition
+(app/questionnaire/versions.py) and the current questionnaire. A question's kind never changes once
+it has answers (an app refuses to start otherwise), so the questions only ever grow by new ones,
+which nobody answered before: what a release counted is what a fresh count gives, at any later time.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import delete, distinct, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import Answer, AnswerCount, DayCount, QuestionCount, Response
+from app.models import Answer, AnswerCount, AnswerPairCount, DayCount, QuestionCount, QuestionnaireVersion, Response
+from app.questionnaire import current_questionnaire
+
+# The value of an AnswerPairCount row counting the responses that answered its question at all. Never
+# an option code (codes are not empty), and free text is never counted by value.
+ANSWERED = ""
+BY_KINDS = {"single", "scale"}  # one answer each: what a group or a breakdown can be by
 
 
 @dataclass
@@ -27,16 +40,43 @@ class Counts:
     days: Counter = field(default_factory=Counter)  # day -> responses
     answers: Counter = field(default_factory=Counter)  # (question id, value) -> responses
     answered: Counter = field(default_factory=Counter)  # question id -> responses that answered it
+    # (by question, by value, question id, value or ANSWERED) -> responses with both answers
+    pairs: Counter = field(default_factory=Counter)
+
+
+def paired_questions(definitions: Iterable[dict]) -> tuple[set[str], set[str]]:
+    """(questions to pair by, questions counted by value) given the kept versions' definitions, oldest
+    first: a later version's kind wins, then the current questionnaire's (only a version nobody
+    answered can differ). Free text is left out of the second: a row per text written and by-answer."""
+    kinds = {}
+    for definition in definitions:
+        kinds.update({question["id"]: question["kind"] for question in definition["questions"]})
+    kinds.update({question.id: question.kind.value for question in current_questionnaire().questions.values()})
+    return {q for q, kind in kinds.items() if kind in BY_KINDS}, {q for q, kind in kinds.items() if kind != "text"}
+
+
+def _paired_questions() -> tuple[set[str], set[str]]:
+    return paired_questions(db.session.scalars(select(QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)))
 
 
 def of_responses(responses: Iterable[tuple[date, Iterable[tuple[str, str]]]]) -> Counts:
     """The counts of some responses given as (day, [(question id, value), ...])."""
+    by_ids, counted_ids = _paired_questions()
     counts = Counts()
+    # by-answer -> Counter of the answers with it: a Counter's update from a list runs in C, so a
+    # release of 10,000 responses pairs their answers in under a second.
+    with_answer: dict = defaultdict(Counter)
     for day, rows in responses:
         counts.days[day] += 1
         pairs = set(map(tuple, rows))  # a (question, value) pair is stored once per response
+        answered = {question_id for question_id, _ in pairs}
         counts.answers.update(pairs)
-        counts.answered.update({question_id for question_id, _ in pairs})
+        counts.answered.update(answered)
+        together = [pair for pair in pairs if pair[0] in counted_ids] + [(q, ANSWERED) for q in answered]
+        for pair in pairs:
+            if pair[0] in by_ids:
+                with_answer[pair].update(together)
+    counts.pairs.update({(b, y, a, v): n for (b, y), counted in with_answer.items() for (a, v), n in counted.items()})
     return counts
 
 
@@ -54,6 +94,17 @@ def fresh(*conditions) -> Counts:
     counts.answered.update(dict(db.session.execute(
         select(Answer.question_id, func.count(distinct(Answer.response_id))).where(*in_chosen).group_by(Answer.question_id)
     ).all()))
+    by_ids, counted_ids = _paired_questions()
+    by, a = aliased(Answer), aliased(Answer)
+    paired = (by.question_id.in_(by_ids), *([by.response_id.in_(chosen)] if conditions else []))
+    joined = select(by.question_id, by.value, a.question_id).join(a, a.response_id == by.response_id).where(*paired)
+    counts.pairs.update({(b, y, q, v): n for b, y, q, v, n in db.session.execute(
+        joined.add_columns(a.value, func.count()).where(a.question_id.in_(counted_ids))
+        .group_by(by.question_id, by.value, a.question_id, a.value)
+    )})
+    counts.pairs.update({(b, y, q, ANSWERED): n for b, y, q, n in db.session.execute(
+        joined.add_columns(func.count(distinct(a.response_id))).group_by(by.question_id, by.value, a.question_id)
+    )})
     return counts
 
 
@@ -63,6 +114,10 @@ def kept() -> Counts:
         Counter(dict(db.session.execute(select(DayCount.submitted_on, DayCount.responses)).all())),
         Counter({(q, v): n for q, v, n in db.session.execute(select(AnswerCount.question_id, AnswerCount.value, AnswerCount.responses))}),
         Counter(dict(db.session.execute(select(QuestionCount.question_id, QuestionCount.responses)).all())),
+        Counter({tuple(row[:4]): row[4] for row in db.session.execute(select(
+            AnswerPairCount.by_question, AnswerPairCount.by_value, AnswerPairCount.question_id, AnswerPairCount.value,
+            AnswerPairCount.responses,
+        ))}),
     )
 
 
@@ -78,9 +133,13 @@ def add(counts: Counts, sign: int = 1) -> None:
             [{"question_id": q, "value": v, "responses": sign * n} for (q, v), n in sorted(counts.answers.items())])
     _upsert(QuestionCount, ["question_id"],
             [{"question_id": q, "responses": sign * n} for q, n in sorted(counts.answered.items())])
+    _upsert(AnswerPairCount, PAIR_KEYS, [{**dict(zip(PAIR_KEYS, key)), "responses": sign * n} for key, n in sorted(counts.pairs.items())])
     if sign < 0:  # nothing is kept for a day or an answer no response has any longer
-        for model in (DayCount, AnswerCount, QuestionCount):
+        for model in (DayCount, AnswerCount, QuestionCount, AnswerPairCount):
             db.session.execute(delete(model).where(model.responses <= 0))
+
+
+PAIR_KEYS = ["by_question", "by_value", "question_id", "value"]
 
 
 def hold_releases() -> None:
@@ -104,7 +163,7 @@ def _upsert(model, keys: list[str], rows: list[dict]) -> None:
 def rebuild() -> None:
     """Count everything afresh (for responses written without a release: test data, benchmarks).
     The migration that made the tables filled them the same way. The caller commits."""
-    for model in (DayCount, AnswerCount, QuestionCount):
+    for model in (DayCount, AnswerCount, QuestionCount, AnswerPairCount):
         db.session.execute(delete(model))
     add(fresh())
 
@@ -134,3 +193,30 @@ def answer_counts(question_ids: Iterable[str] | None = None) -> dict[str, dict[s
 
 def answered_counts() -> dict[str, int]:
     return dict(db.session.execute(select(QuestionCount.question_id, QuestionCount.responses)).all())
+
+
+def pair_counts(by_question: str) -> dict[str, dict[tuple[str, str], int]]:
+    """question id -> (value or ANSWERED, answer to `by_question`) -> responses with both."""
+    result: dict = {}
+    for by_value, question_id, value, count in db.session.execute(
+        select(AnswerPairCount.by_value, AnswerPairCount.question_id, AnswerPairCount.value, AnswerPairCount.responses)
+        .where(AnswerPairCount.by_question == by_question)
+    ):
+        result.setdefault(question_id, {})[value, by_value] = count
+    return result
+
+
+def group_counts(by_question: str, by_value: str) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Within the responses with one answer: (question id -> value -> responses, question id -> responses
+    that answered it), as answer_counts() and answered_counts() give for all responses."""
+    options: dict = {}
+    answered: dict = {}
+    for question_id, value, count in db.session.execute(
+        select(AnswerPairCount.question_id, AnswerPairCount.value, AnswerPairCount.responses)
+        .where(AnswerPairCount.by_question == by_question, AnswerPairCount.by_value == by_value)
+    ):
+        if value == ANSWERED:
+            answered[question_id] = count
+        else:
+            options.setdefault(question_id, {})[value] = count
+    return options, answered
