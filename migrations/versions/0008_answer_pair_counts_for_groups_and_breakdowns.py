@@ -9,12 +9,12 @@ be by (single choice or scale), the second to any question with options; and, wi
 
 Kept up to date by each release and purge like the counts of 0006 (app/counts.py), so the dashboard
 within one group and the breakdowns no longer join the answers table to itself. Filled here from the
-responses already released, as app.counts.rebuild() counts them (a few minutes at a million).
+responses already released, as app.counts.rebuild() counts them.
 """
 from alembic import op
 import sqlalchemy as sa
 
-from app.counts import paired_questions
+from app.counts import PAIR_KEYS, answer_sets, pairs_of, paired_questions
 
 
 # revision identifiers, used by Alembic.
@@ -35,24 +35,19 @@ def upgrade():
     sqlite_with_rowid=False,
     )
     versions = sa.table('questionnaire_versions', sa.column('id'), sa.column('definition', sa.JSON))
+    answers = sa.table('answers', sa.column('response_id'), sa.column('question_id'), sa.column('value'))
+    pair_counts = sa.table('answer_pair_counts', *(sa.column(name) for name in (*PAIR_KEYS, 'responses')))
     connection = op.get_bind()
-    by_ids, counted_ids = paired_questions(connection.scalars(sa.select(versions.c.definition).order_by(versions.c.id)))
-    ids = {"by_ids": sorted(by_ids), "counted_ids": sorted(counted_ids)}
-    expanding = [sa.bindparam("by_ids", expanding=True), sa.bindparam("counted_ids", expanding=True)]
-    pairs = (
-        "INSERT INTO answer_pair_counts (by_question, by_value, question_id, value, responses)"
-        " SELECT b.question_id, b.value, a.question_id, {value}, {count}"
-        " FROM answers b JOIN answers a ON a.response_id = b.response_id"
-        " WHERE b.question_id IN :by_ids {where}"
-        " GROUP BY b.question_id, b.value, a.question_id{group}"
+    questions = paired_questions(connection.scalars(sa.select(versions.c.definition).order_by(versions.c.id)))
+    rows = connection.execute(
+        sa.select(answers.c.response_id, answers.c.question_id, answers.c.value).order_by(answers.c.response_id)
+        .execution_options(yield_per=10_000)  # a million responses' answers are never all in memory
     )
-    # Each pair of answers, then each by-answer with each question answered at all.
-    connection.execute(sa.text(pairs.format(
-        value="a.value", count="count(*)", where="AND a.question_id IN :counted_ids", group=", a.value",
-    )).bindparams(*expanding), ids)
-    connection.execute(sa.text(pairs.format(
-        value="''", count="count(DISTINCT a.response_id)", where="", group="",
-    )).bindparams(expanding[0]), {"by_ids": ids["by_ids"]})
+    pairs = pairs_of(answer_sets(rows), *questions)
+    if pairs:
+        connection.execute(
+            sa.insert(pair_counts), [{**dict(zip(PAIR_KEYS, key)), 'responses': n} for key, n in sorted(pairs.items())]
+        )
 
 
 def downgrade():
