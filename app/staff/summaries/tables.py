@@ -306,6 +306,8 @@ def cross_table(question: Question, by: Question, threshold: int, margins: Margi
     if m.column_given is not None:
         _give(column_table, m.column_given)
     raw_pairs, raw_by_column, both = _pair_counts(question.id, by.id, m.group)
+    if question.kind is Kind.TEXT:  # one row, "Answered", whatever was written (within a group)
+        raw_pairs = {(ANSWERED, y): n for y, n in raw_by_column.items()}
     row_keys = [(row.key, row.label) for row in row_table.rows]
     column_keys = [(row.key, row.label) for row in column_table.rows]
     # Codes no longer offered count under RETIRED, as in the one-way tables, so every line adds up.
