@@ -33,9 +33,10 @@ from app.models import Answer, AnswerCount, AnswerPairCount, DayCount, QuestionC
 from app.questionnaire import current_questionnaire
 
 # The value of an AnswerPairCount row counting the responses that answered its question at all. Never
-# an option code (codes are not empty), and free text is never counted by value.
+# an option code (the survey file's option names are never empty), and free text is never counted by value.
 ANSWERED = ""
 BY_KINDS = {"single", "scale"}  # one answer each: what a group or a breakdown can be by
+PAIR_KEYS = ["by_question", "by_value", "question_id", "value"]  # AnswerPairCount's key
 
 
 @dataclass
@@ -152,13 +153,11 @@ def add(counts: Counts, sign: int = 1) -> None:
             [{"question_id": q, "value": v, "responses": sign * n} for (q, v), n in sorted(counts.answers.items())])
     _upsert(QuestionCount, ["question_id"],
             [{"question_id": q, "responses": sign * n} for q, n in sorted(counts.answered.items())])
-    _upsert(AnswerPairCount, PAIR_KEYS, [{**dict(zip(PAIR_KEYS, key)), "responses": sign * n} for key, n in sorted(counts.pairs.items())])
+    _upsert(AnswerPairCount, PAIR_KEYS,
+            [{**dict(zip(PAIR_KEYS, key)), "responses": sign * n} for key, n in sorted(counts.pairs.items())])
     if sign < 0:  # nothing is kept for a day or an answer no response has any longer
         for model in (DayCount, AnswerCount, QuestionCount, AnswerPairCount):
             db.session.execute(delete(model).where(model.responses <= 0))
-
-
-PAIR_KEYS = ["by_question", "by_value", "question_id", "value"]
 
 
 def hold_releases() -> None:
