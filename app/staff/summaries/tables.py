@@ -259,10 +259,8 @@ def _count_pairs(question_id: str, by_id: str, group=None):
             .group_by(b.value)
         ).all()
     )
-    both = db.session.scalar(
-        select(func.count(distinct(a.response_id))).join(b, a.response_id == b.response_id).where(*both_answered)
-    )
-    return pairs, responses_by_column, both or 0
+    # `by` has one answer a response, so its columns' responses add up to those that answered both.
+    return pairs, responses_by_column, sum(responses_by_column.values())
 
 
 @dataclass
