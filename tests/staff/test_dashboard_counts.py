@@ -132,3 +132,151 @@ def test_the_migration_counts_the_responses_already_released(app):
         db.session.remove()
     fresh, kept = fresh_and_kept(app)
     assert kept == fresh and sum(kept.days.values()) == 6
+
+
+# Pairs of answers: groups and breakdowns read them (app/counts.py, AnswerPairCount).
+GROUP_DAYS = [
+    (MONDAY, [[("area", "walsall"), ("gender", "woman_girl"), ("experiences", "followed"), ("experiences", "comments")],
+              [("area", "walsall"), ("gender", "man_boy"), ("experiences", "gone"), ("difference_text", "Lights")],
+              [("area", "old_area"), ("gender", "woman_girl"), ("experiences", "followed")],  # retired codes
+              [("area", "dudley"), ("reported", "some")]]),
+    (MONDAY + timedelta(days=1), [[("area", "walsall"), ("experiences", "none"), ("reported", "all")],
+                                  [("gender", "woman_girl"), ("experiences", "followed"), ("difference_text", "Buses")],
+                                  [("area", "dudley"), ("gender", "woman_girl"), ("experiences", "comments")]]),
+    (MONDAY + timedelta(days=2), [[("area", "walsall"), ("gender", "woman_girl"), ("experiences", "threatened"),
+                                   ("experiences", "followed"), ("reported", "no")],
+                                  [("area", "old_area"), ("experiences", "gone")]]),
+]
+ONE_GROUP = "/staff?group=area:walsall"
+BREAKDOWNS = ["/staff/breakdown?question=experiences&by=area", "/staff/breakdown?question=gender&by=area",
+              "/staff/breakdown?question=area&by=gender", "/staff/breakdown?question=reported&by=area"]
+
+
+def test_the_pairs_kept_are_those_of_the_responses(app):
+    for day, responses in DAYS:
+        hold_and_release(app, day, responses)
+    fresh, kept = fresh_and_kept(app)
+    assert kept == fresh
+    # By area (single choice) only: responses in Walsall with each answer, and that answered at all.
+    assert kept.pairs[("area", "walsall", "experiences", "followed")] == 1
+    assert kept.pairs[("area", "walsall", "experiences", counts.ANSWERED)] == 2  # two options, one response
+    assert kept.pairs[("area", "walsall", "area", "walsall")] == 3
+    assert kept.pairs[("area", "dudley", "difference_text", counts.ANSWERED)] == 1
+    assert not [key for key in kept.pairs if key[0] in ("experiences", "difference_text")]  # never by these
+    assert not [key for key in kept.pairs if key[2] == "difference_text" and key[3] != counts.ANSWERED]  # nor text by value
+
+    with app.app_context():
+        purge_responses(MONDAY + timedelta(days=10))
+        assert db.session.execute(text("SELECT count(*) FROM answer_pair_counts")).scalar() == 0
+
+
+def test_a_question_only_an_earlier_version_asked_is_still_paired(app):
+    """Its answers given before stay paired at a purge or recount: which questions pair does not
+    depend on the questionnaire of the moment alone."""
+    from app.models import QuestionnaireVersion
+
+    with app.app_context():
+        db.session.add(QuestionnaireVersion(version="old", definition={"questions": [
+            {"id": "old_scale", "kind": "scale", "options": []}, {"id": "old_text", "kind": "text", "options": []},
+        ]}))
+        db.session.commit()
+        db.session.remove()
+    hold_and_release(app, MONDAY, [[("old_scale", "3"), ("old_text", "Hello"), ("area", "walsall")]])
+    fresh, kept = fresh_and_kept(app)
+    assert kept == fresh
+    assert kept.pairs[("old_scale", "3", "area", "walsall")] == 1 and kept.pairs[("area", "walsall", "old_scale", "3")] == 1
+    assert ("area", "walsall", "old_text", "Hello") not in kept.pairs
+    with app.app_context():
+        counts.rebuild()  # `flask responses recount`
+        db.session.commit()
+        assert counts.kept() == kept
+
+
+def answers_read(app, client, url) -> tuple[list[str], str]:
+    """(the SQL statements that read the answers table, the page's main part) for one page."""
+    import re
+
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if re.search(r"\banswers\b", statement):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    page = soup(response)
+    for token in page.select("input[name=csrf_token]"):
+        token.decompose()
+    return seen, str(page.main)
+
+
+def counted_from_the_answers(monkeypatch):
+    """Make the summaries count one group, and all responses' pairs, from the answers (as before the pairs were kept)."""
+    from sqlalchemy import distinct, func, select
+
+    from app.models import Answer, Response
+    from app.staff.summaries import tables
+
+    def group(group):
+        answered = dict(db.session.execute(
+            select(Answer.question_id, func.count(distinct(Answer.response_id)))
+            .where(*tables._in_group(Answer.response_id, (group,))).group_by(Answer.question_id)
+        ).all())
+        return tables._option_counts((group,)), answered
+
+    monkeypatch.setattr(tables, "_kept_pairs", lambda question_id, by_id: tables._count_pairs(question_id, by_id))
+    monkeypatch.setattr(tables, "_kept_group", group)
+    monkeypatch.setattr(tables, "_count_total", lambda groups: db.session.scalar(
+        select(func.count()).select_from(Response).where(*tables._in_group(Response.id, groups))))
+
+
+def test_one_group_and_breakdowns_read_no_answers_and_show_a_fresh_count(make_app, monkeypatch):
+    """After releases and a purge, with a multiple choice, free text and codes no longer offered."""
+    app = make_app(STAFF_SUPPRESSION_THRESHOLD=1)
+    for day, responses in GROUP_DAYS:
+        hold_and_release(app, day, responses)
+    with app.app_context():
+        assert purge_responses(MONDAY + timedelta(days=1)) == 4
+    hold_and_release(app, MONDAY + timedelta(days=3), GROUP_DAYS[0][1])  # and one more release
+    fresh, kept = fresh_and_kept(app)
+    assert kept == fresh
+    make_user(app, role="viewer")
+    client = app.test_client()
+    sign_in(client)
+
+    pages = {}
+    for url in [ONE_GROUP, *BREAKDOWNS]:
+        read, pages[url] = answers_read(app, client, url)
+        assert read == [], url
+    assert 'id="group-shown"' in pages[ONE_GROUP] and "group-refused" not in pages[ONE_GROUP]
+    assert "An answer no longer offered" in pages[BREAKDOWNS[0]]
+
+    counted_from_the_answers(monkeypatch)
+    for url in [ONE_GROUP, *BREAKDOWNS]:
+        read, afresh = answers_read(app, client, url)
+        assert read, url  # counted from the answers this time
+        assert afresh == pages[url], url
+
+
+def test_a_breakdown_within_a_group_and_two_groups_count_the_same_as_before(make_app, monkeypatch):
+    """They still count the responses in both groups from the answers; their margins are kept."""
+    app = make_app(STAFF_SUPPRESSION_THRESHOLD=1)
+    for day, responses in GROUP_DAYS:
+        hold_and_release(app, day, responses)
+    make_user(app, role="viewer")
+    client = app.test_client()
+    sign_in(client)
+    urls = ["/staff/breakdown?question=experiences&by=gender&group=area:walsall",
+            "/staff?group=area:walsall&and_group=gender:woman_girl"]
+    kept_pages = [answers_read(app, client, url)[1] for url in urls]
+    counted_from_the_answers(monkeypatch)
+    assert [answers_read(app, client, url)[1] for url in urls] == kept_pages
+    assert all('id="group-shown"' in page and "group-refused" not in page and "<table" in page for page in kept_pages)

@@ -360,3 +360,15 @@ def test_two_groups_in_either_order_are_the_same_figures(staff, people):
     other = soup(staff.get("/staff?group=area:coventry&and_group=gender:woman_girl"))
     assert one.select_one("#group-shown").get_text() == other.select_one("#group-shown").get_text()
     assert [t.get_text() for t in one.select("main table")] == [t.get_text() for t in other.select("main table")]
+
+
+def test_a_free_text_question_within_a_group_counts_those_who_answered(app, rows):
+    """Its column of "Answered" and "No answer" adds up to the group, as on the dashboard."""
+    rows([(f"t{i:02}", date(2026, 6, 8), "en", "v", [("area", "walsall")] + ([("difference_text", f"Idea {i}")] if i < 20 else []))
+          for i in range(30)])
+    with app.app_context():
+        table = next(t for t in summaries.group_tables(QUESTIONNAIRE, ("area", "walsall"), 5) if t.question.id == "difference_text")
+    assert [(row.key, row.count, row.hidden) for row in table.rows] == [
+        (summaries.ANSWERED, 20, None), (summaries.NO_ANSWER, 10, None)
+    ]
+    assert table.total == 30

@@ -59,3 +59,9 @@ def test_figures_same_as_without_the_memo(app, staff, people, monkeypatch, group
     _, _, afresh = queries(app, staff, PAGES[groups])
     assert remembered == afresh
     assert "Birmingham" in remembered or groups == 1
+
+
+def test_one_group_reads_the_kept_counts_a_few_times(app, staff, people):
+    """One group's page reads the pairs kept at release once, not a count per question (app/counts.py)."""
+    all_responses, one_group = queries(app, staff, PAGES[0])[0], queries(app, staff, PAGES[1])[0]
+    assert one_group <= all_responses + 3, (all_responses, one_group)

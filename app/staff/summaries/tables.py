@@ -87,8 +87,8 @@ def _in_group(column, group) -> list:
     ]
 
 
-# Counting (exact): for all responses, the counts kept at each release (app/counts.py); for one
-# group, straight from the database.
+# Counting (exact): for all responses and for one group, the counts kept at each release
+# (app/counts.py); within two groups, straight from the answers.
 
 
 def _per_request(name: str, key, compute):
@@ -108,9 +108,14 @@ def total_responses(group=None) -> int:
     if not group:
         return kept.total()
     groups = groups_of(group)
-    return _per_request("total", groups, lambda: db.session.scalar(
-        select(func.count()).select_from(Response).where(*_in_group(Response.id, groups))
-    ) or 0)
+    return _per_request("total", groups, lambda: _count_total(groups))
+
+
+def _count_total(groups: tuple[Group, ...]) -> int:
+    if len(groups) == 1:  # the responses with that answer, as kept
+        question_id, code = groups[0]
+        return kept.answer_counts([question_id]).get(question_id, {}).get(code, 0)
+    return db.session.scalar(select(func.count()).select_from(Response).where(*_in_group(Response.id, groups))) or 0
 
 
 def responses_per_day() -> list[tuple[date, int]]:
@@ -121,7 +126,13 @@ def option_counts(group=None, question_ids=None) -> dict[str, dict[str, int]]:
     """question id -> value -> number of responses with that answer (all questions, or `question_ids`)."""
     if not group:
         return kept.answer_counts(question_ids)
+    if len(groups_of(group)) == 1:  # of the questions with options, as kept
+        return _kept_group(groups_of(group)[0])[0]
     return _per_request("options", groups_of(group), lambda: _option_counts(groups_of(group)))
+
+
+def _kept_group(group: Group) -> tuple[dict, dict]:
+    return _per_request("kept group", group, lambda: kept.group_counts(*group))
 
 
 def _option_counts(groups) -> dict[str, dict[str, int]]:
@@ -139,6 +150,8 @@ def answered_counts(group=None) -> dict[str, int]:
     """question id -> number of responses with any answer to it."""
     if not group:
         return kept.answered_counts()
+    if len(groups_of(group)) == 1:
+        return _kept_group(groups_of(group)[0])[1]
     return _per_request("answered", groups_of(group), lambda: dict(
         db.session.execute(
             select(Answer.question_id, func.count(distinct(Answer.response_id)))
@@ -216,7 +229,21 @@ def breakdown_questions(questionnaire: Questionnaire) -> tuple[list[Question], l
 
 
 def _pair_counts(question_id: str, by_id: str, group=None):
+    """(question's value, by's value) -> responses with both; by's value -> responses with it that
+    answered the question; responses that answered both."""
+    if not group:
+        return _kept_pairs(question_id, by_id)
     return _per_request("pairs", (question_id, by_id, groups_of(group)), lambda: _count_pairs(question_id, by_id, group))
+
+
+def _kept_pairs(question_id: str, by_id: str):
+    """The same as _count_pairs for all responses, from the pairs kept at release: all of `by_id`'s
+    pairs read once a request (a dashboard within a group breaks down every question by it)."""
+    counted = _per_request("kept pairs", by_id, lambda: kept.pair_counts(by_id)).get(question_id, {})
+    pairs = {(x, y): n for (x, y), n in counted.items() if x != kept.ANSWERED}
+    responses_by_column = {y: n for (x, y), n in counted.items() if x == kept.ANSWERED}
+    # `by` has one answer a response, so its columns' responses add up to those that answered both.
+    return pairs, responses_by_column, sum(responses_by_column.values())
 
 
 def _count_pairs(question_id: str, by_id: str, group=None):
@@ -232,10 +259,8 @@ def _count_pairs(question_id: str, by_id: str, group=None):
             .group_by(b.value)
         ).all()
     )
-    both = db.session.scalar(
-        select(func.count(distinct(a.response_id))).join(b, a.response_id == b.response_id).where(*both_answered)
-    )
-    return pairs, responses_by_column, both or 0
+    # `by` has one answer a response, so its columns' responses add up to those that answered both.
+    return pairs, responses_by_column, sum(responses_by_column.values())
 
 
 @dataclass
@@ -279,6 +304,8 @@ def cross_table(question: Question, by: Question, threshold: int, margins: Margi
     if m.column_given is not None:
         _give(column_table, m.column_given)
     raw_pairs, raw_by_column, both = _pair_counts(question.id, by.id, m.group)
+    if question.kind is Kind.TEXT:  # one row, "Answered", whatever was written (within a group)
+        raw_pairs = {(ANSWERED, y): n for y, n in raw_by_column.items()}
     row_keys = [(row.key, row.label) for row in row_table.rows]
     column_keys = [(row.key, row.label) for row in column_table.rows]
     # Codes no longer offered count under RETIRED, as in the one-way tables, so every line adds up.
