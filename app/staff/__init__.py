@@ -14,6 +14,8 @@ from flask import Blueprint, current_app, g, has_request_context, redirect, rend
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.staff.summaries.tables import TooSlow
+
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Who may use a route, weakest first. The three roles each include what the ones before them may do.
@@ -99,6 +101,17 @@ def staff_context():
 @bp.errorhandler(CSRFError)
 def csrf_error(error):
     return render_template("staff/error.html", title=_("Sorry, that form has expired"), csrf=True), 400
+
+
+@bp.errorhandler(TooSlow)
+def too_slow(error):
+    # Nothing is wrong and waiting will not help: the figures are counted from every answer.
+    return render_template(
+        "staff/error.html", title=_("That page would take too long to count"),
+        message=_("Within two groups, and for a breakdown within a group, the figures are counted from every "
+                  "answer, and there are too many responses to do that while you wait. Choose one group, whose "
+                  "figures are kept up to date, or download the responses from the export page."),
+    ), 503
 
 
 from app.staff import accounts_views, export_views, summary_views, views  # noqa: E402,F401  (routes register on import)

@@ -286,6 +286,23 @@ def test_the_dashboard_for_two_groups(staff, people):
     assert page.select_one("select[name=and_group] option[selected]")["value"] == "area:coventry"
 
 
+def test_a_page_counted_from_the_answers_for_too_long_says_so(staff, people, app, monkeypatch):
+    # Within two groups the figures are counted from the answers, which grows with the responses
+    # (20 s at a million): past STAFF_SUMMARY_SECONDS a page stops with a page saying why, rather
+    # than run into gunicorn's timeout (a bare 502). Pages read from the kept counts never stop.
+    monkeypatch.setitem(app.config, "STAFF_SUMMARY_SECONDS", -1)
+    for url in ("/staff?group=gender:woman_girl&and_group=area:coventry",
+                "/staff/breakdown?question=safe_dark_street&by=area&group=gender:woman_girl"):
+        response = staff.get(url)
+        assert response.status_code == 503
+        page = soup(response)
+        assert page.h1.get_text() == "That page would take too long to count"
+        assert "Choose one group" in page.select_one("main").get_text()
+    assert staff.get("/staff?group=gender:woman_girl").status_code == 200
+    assert staff.get("/staff/breakdown?question=safe_dark_street&by=area").status_code == 200
+    assert staff.get("/staff").status_code == 200
+
+
 def test_two_groups_show_what_the_breakdown_within_the_first_group_shows(app, people):
     """Each level is protected with the statuses of the level above: pages read together give nothing away."""
     with app.app_context():

@@ -6,6 +6,7 @@ from app.staff.summaries.tables import (  # noqa: F401  (the names views and tes
     NO_ANSWER,
     RETIRED,
     TOTAL,
+    TooSlow,
     CrossTable,
     Group,
     Row,

@@ -9,10 +9,11 @@ a multiple-choice question's, whose options overlap: there each count is protect
 Exports stay exact; only these summaries are protected.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import aliased
@@ -91,6 +92,10 @@ def _in_group(column, group) -> list:
 # (app/counts.py); within two groups, straight from the answers.
 
 
+class TooSlow(Exception):
+    """A page has counted from the answers for longer than STAFF_SUMMARY_SECONDS."""
+
+
 def _per_request(name: str, key, compute):
     """`compute()`, run once per request for each (name, key). A page within two groups needs the
     same group's margins for every question (each level is protected with the statuses of the level
@@ -104,11 +109,25 @@ def _per_request(name: str, key, compute):
     return memo[name, key]
 
 
+def _from_answers(name: str, key, compute):
+    """_per_request for counts read from the answers table (within two groups, and breakdowns within
+    a group), which take longer as responses grow: 20 s for a page within two groups at a million.
+    Before each such count the page's time so far is checked, and past STAFF_SUMMARY_SECONDS the page
+    stops with TooSlow (a page saying so) rather than run into the server's timeout, which would cut
+    it off with a bare 502 and leave its queries running."""
+    if has_request_context():
+        started = g.setdefault("summary_started", time.monotonic())
+        if (name, key) not in g.get("summary_counts", {}) and time.monotonic() - started > current_app.config["STAFF_SUMMARY_SECONDS"]:
+            raise TooSlow()
+    return _per_request(name, key, compute)
+
+
 def total_responses(group=None) -> int:
     if not group:
         return kept.total()
     groups = groups_of(group)
-    return _per_request("total", groups, lambda: _count_total(groups))
+    count = _per_request if len(groups) == 1 else _from_answers  # one group's count is kept
+    return count("total", groups, lambda: _count_total(groups))
 
 
 def _count_total(groups: tuple[Group, ...]) -> int:
@@ -128,7 +147,7 @@ def option_counts(group=None, question_ids=None) -> dict[str, dict[str, int]]:
         return kept.answer_counts(question_ids)
     if len(groups_of(group)) == 1:  # of the questions with options, as kept
         return _kept_group(groups_of(group)[0])[0]
-    return _per_request("options", groups_of(group), lambda: _option_counts(groups_of(group)))
+    return _from_answers("options", groups_of(group), lambda: _option_counts(groups_of(group)))
 
 
 def _kept_group(group: Group) -> tuple[dict, dict]:
@@ -152,7 +171,7 @@ def answered_counts(group=None) -> dict[str, int]:
         return kept.answered_counts()
     if len(groups_of(group)) == 1:
         return _kept_group(groups_of(group)[0])[1]
-    return _per_request("answered", groups_of(group), lambda: dict(
+    return _from_answers("answered", groups_of(group), lambda: dict(
         db.session.execute(
             select(Answer.question_id, func.count(distinct(Answer.response_id)))
             .where(*_in_group(Answer.response_id, group))
@@ -233,7 +252,7 @@ def _pair_counts(question_id: str, by_id: str, group=None):
     answered the question; responses that answered both."""
     if not group:
         return _kept_pairs(question_id, by_id)
-    return _per_request("pairs", (question_id, by_id, groups_of(group)), lambda: _count_pairs(question_id, by_id, group))
+    return _from_answers("pairs", (question_id, by_id, groups_of(group)), lambda: _count_pairs(question_id, by_id, group))
 
 
 def _kept_pairs(question_id: str, by_id: str):
