@@ -116,7 +116,7 @@ class Config:
     # The audit trail keeps this many days; `responses purge` deletes older entries. 0: keep them all.
     STAFF_AUDIT_RETENTION_DAYS = _int("STAFF_AUDIT_RETENTION_DAYS", 400)
     # A summary page counted from the answers (within two groups, a breakdown within a group) stops
-    # with a page saying so after this long, well before gunicorn's 30 s timeout would cut it off.
+    # with a page saying so after this long, well before nginx's 30 s proxy timeout would cut it off.
     STAFF_SUMMARY_SECONDS = _int("STAFF_SUMMARY_SECONDS", 20)
     # SQLite only (see app/database.py): FULL makes every confirmed response survive a power cut.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")

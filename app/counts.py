@@ -29,7 +29,16 @@ from sqlalchemy import delete, distinct, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Answer, AnswerCount, AnswerPairCount, DayCount, QuestionCount, QuestionnaireVersion, Response
+from app.models import (
+    Answer,
+    AnswerCount,
+    AnswerPairCount,
+    DayCount,
+    PendingResponse,
+    QuestionCount,
+    QuestionnaireVersion,
+    Response,
+)
 from app.questionnaire import current_questionnaire
 
 # The value of an AnswerPairCount row counting the responses that answered its question at all. Never
@@ -49,9 +58,11 @@ class Counts:
 
 
 def paired_questions(definitions: Iterable[dict]) -> tuple[set[str], set[str]]:
-    """(questions to pair by, questions counted by value) given the kept versions' definitions, oldest
-    first: a later version's kind wins, then the current questionnaire's (only a version nobody
-    answered can differ). Free text is left out of the second: a row per text written and by-answer."""
+    """(questions to pair by, questions counted by value) given the definitions of the kept versions
+    that have responses, and the current questionnaire. Their kinds agree: a server refuses to start
+    with a kind that differs from an answered version's. A version nobody answered is left out, as
+    its kinds may still change, which would pair a question differently at a recount than at the
+    releases. Free text is left out of the second: a row per text written and by-answer."""
     kinds = {}
     for definition in definitions:
         kinds.update({question["id"]: question["kind"] for question in definition["questions"]})
@@ -60,7 +71,10 @@ def paired_questions(definitions: Iterable[dict]) -> tuple[set[str], set[str]]:
 
 
 def _paired_questions() -> tuple[set[str], set[str]]:
-    return paired_questions(db.session.scalars(select(QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)))
+    answered = select(Response.questionnaire_version).union(select(PendingResponse.questionnaire_version))
+    return paired_questions(db.session.scalars(
+        select(QuestionnaireVersion.definition).where(QuestionnaireVersion.version.in_(answered)).order_by(QuestionnaireVersion.id)
+    ))
 
 
 def of_responses(responses: Iterable[tuple[date, Iterable[tuple[str, str]]]]) -> Counts:

@@ -34,11 +34,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('by_question', 'by_value', 'question_id', 'value'),
     sqlite_with_rowid=False,
     )
-    versions = sa.table('questionnaire_versions', sa.column('id'), sa.column('definition', sa.JSON))
+    versions = sa.table('questionnaire_versions', sa.column('id'), sa.column('version'), sa.column('definition', sa.JSON))
+    responses = sa.table('responses', sa.column('questionnaire_version'))
+    pending = sa.table('pending_responses', sa.column('questionnaire_version'))
     answers = sa.table('answers', sa.column('response_id'), sa.column('question_id'), sa.column('value'))
     pair_counts = sa.table('answer_pair_counts', *(sa.column(name) for name in (*PAIR_KEYS, 'responses')))
     connection = op.get_bind()
-    questions = paired_questions(connection.scalars(sa.select(versions.c.definition).order_by(versions.c.id)))
+    answered = sa.select(responses.c.questionnaire_version).union(sa.select(pending.c.questionnaire_version))
+    questions = paired_questions(connection.scalars(  # the versions with responses, as app/counts.py pairs them
+        sa.select(versions.c.definition).where(versions.c.version.in_(answered)).order_by(versions.c.id)
+    ))
     rows = connection.execute(
         sa.select(answers.c.response_id, answers.c.question_id, answers.c.value).order_by(answers.c.response_id)
         .execution_options(yield_per=10_000)  # a million responses' answers are never all in memory

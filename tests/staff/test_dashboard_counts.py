@@ -32,10 +32,10 @@ def fresh_and_kept(app):
     return result
 
 
-def hold_and_release(app, day, responses):
+def hold_and_release(app, day, responses, version="v"):
     with app.app_context():
         for rows in responses:
-            release.hold(day, "en", "v", rows)
+            release.hold(day, "en", version, rows)
         db.session.commit()
         assert release.release_ended_days(day + timedelta(days=1)) == len(responses)
         db.session.remove()
@@ -181,7 +181,7 @@ def test_a_question_only_an_earlier_version_asked_is_still_paired(app):
         ]}))
         db.session.commit()
         db.session.remove()
-    hold_and_release(app, MONDAY, [[("old_scale", "3"), ("old_text", "Hello"), ("area", "walsall")]])
+    hold_and_release(app, MONDAY, [[("old_scale", "3"), ("old_text", "Hello"), ("area", "walsall")]], version="old")
     fresh, kept = fresh_and_kept(app)
     assert kept == fresh
     assert kept.pairs[("old_scale", "3", "area", "walsall")] == 1 and kept.pairs[("area", "walsall", "old_scale", "3")] == 1
@@ -190,6 +190,33 @@ def test_a_question_only_an_earlier_version_asked_is_still_paired(app):
         counts.rebuild()  # `flask responses recount`
         db.session.commit()
         assert counts.kept() == kept
+
+
+def test_a_kept_version_nobody_answered_changes_no_pairing(app, monkeypatch):
+    """Two versions kept before either had responses may give a question different kinds (the start
+    check compares only with answered versions). Only the answered one's kind counts, so a purge or
+    a recount pairs its responses as their release did, whatever the questionnaire of the moment."""
+    from types import SimpleNamespace
+
+    from app.models import QuestionnaireVersion
+
+    with app.app_context():
+        db.session.add(QuestionnaireVersion(version="two", definition={"questions": [{"id": "q_old", "kind": "scale", "options": []}]}))
+        db.session.add(QuestionnaireVersion(version="three", definition={"questions": [{"id": "q_old", "kind": "text", "options": []}]}))
+        db.session.commit()
+        db.session.remove()
+    shipped = counts.current_questionnaire()
+    two = SimpleNamespace(questions={**shipped.questions, "q_old": SimpleNamespace(id="q_old", kind=SimpleNamespace(value="scale"))})
+    monkeypatch.setattr(counts, "current_questionnaire", lambda: two)  # "two" is running
+    hold_and_release(app, MONDAY, [[("q_old", "3"), ("area", "walsall")]], version="two")
+    monkeypatch.setattr(counts, "current_questionnaire", lambda: shipped)  # then a version without q_old
+    fresh, kept = fresh_and_kept(app)
+    assert kept.pairs[("q_old", "3", "area", "walsall")] == 1
+    assert kept == fresh
+    with app.app_context():
+        purge_responses(MONDAY + timedelta(days=10))
+        db.session.commit()
+        assert counts.kept() == counts.fresh() and not counts.kept().pairs
 
 
 def answers_read(app, client, url) -> tuple[list[str], str]:

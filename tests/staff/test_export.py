@@ -205,6 +205,16 @@ def test_a_response_released_while_a_page_is_read_is_left_out_not_an_error(app, 
         assert b"".join(export.export_chunks(SMALL, batch_size=2)) == BOM + HEADER + ROW_A + ROW_B + ROW_C
 
 
+def test_an_answer_holding_the_separator_stays_in_its_own_cell(app, monkeypatch, rows):
+    # The survey drops control characters, but a value written another way may hold the character
+    # that joins a response's answers: its question ids and values must not slide out of step.
+    monkeypatch.setattr(views, "QUESTIONNAIRE", SMALL)
+    rows([("aaa1", date(2026, 6, 8), "en", "t1", [("colour", "red"), ("pets", "dog"), ("why_dog", "a\x1eb")])])
+    with app.test_request_context():
+        lines = b"".join(export.export_chunks(SMALL, bom=False)).split(b"\r\n")
+    assert lines[1] == b"aaa1,2026-06-08,en,t1,red,0,1,a\x1eb"
+
+
 def test_the_export_page_offers_the_choices(staff):
     page = soup(staff.get("/staff/export"))
     form = page.select_one("main form[method=post][action='/staff/export.csv']")

@@ -289,7 +289,7 @@ def test_the_dashboard_for_two_groups(staff, people):
 def test_a_page_counted_from_the_answers_for_too_long_says_so(staff, people, app, monkeypatch):
     # Within two groups the figures are counted from the answers, which grows with the responses
     # (20 s at a million): past STAFF_SUMMARY_SECONDS a page stops with a page saying why, rather
-    # than run into gunicorn's timeout (a bare 502). Pages read from the kept counts never stop.
+    # than run into nginx's proxy timeout (a bare 504). Pages read from the kept counts never stop.
     monkeypatch.setitem(app.config, "STAFF_SUMMARY_SECONDS", -1)
     for url in ("/staff?group=gender:woman_girl&and_group=area:coventry",
                 "/staff/breakdown?question=safe_dark_street&by=area&group=gender:woman_girl"):

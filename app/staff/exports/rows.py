@@ -234,7 +234,15 @@ def cell_rows(
             row = rows.get(response_id)
             if row is None:  # released in between the two queries: it comes in a later page, or in none
                 continue
-            for answer in zip(question_ids.split(_SEPARATOR), values.split(_SEPARATOR)):
+            question_ids, values = question_ids.split(_SEPARATOR), values.split(_SEPARATOR)
+            if len(values) != len(question_ids):  # a value holding the separator (written by hand): read it plainly
+                answers = [tuple(answer) for answer in connection.execute(
+                    select(Answer.question_id, Answer.value).where(Answer.response_id == response_id)
+                    .order_by(Answer.question_id, Answer.value)
+                )]
+            else:
+                answers = zip(question_ids, values)
+            for answer in answers:
                 offered = known.get(answer)
                 if offered is not None:
                     index, cell, span = offered

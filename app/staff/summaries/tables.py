@@ -113,8 +113,8 @@ def _from_answers(name: str, key, compute):
     """_per_request for counts read from the answers table (within two groups, and breakdowns within
     a group), which take longer as responses grow: 20 s for a page within two groups at a million.
     Before each such count the page's time so far is checked, and past STAFF_SUMMARY_SECONDS the page
-    stops with TooSlow (a page saying so) rather than run into the server's timeout, which would cut
-    it off with a bare 502 and leave its queries running."""
+    stops with TooSlow (a page saying so) rather than run into nginx's 30 s proxy timeout, which would cut
+    it off with a bare 504 and leave its queries running in the worker."""
     if has_request_context():
         started = g.setdefault("summary_started", time.monotonic())
         if (name, key) not in g.get("summary_counts", {}) and time.monotonic() - started > current_app.config["STAFF_SUMMARY_SECONDS"]:
