@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyReques
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, database, health, i18n, request_guard, sessions, stylesheet
-from app.page_slots import PageSlots
 from app.config import Config, finalise
 from app.extensions import babel, csrf, db, migrate
+from app.page_slots import PageSlots
 from app.questionnaire import cli as questionnaire_cli
 from app.questionnaire import questionnaire_for, versions
 
