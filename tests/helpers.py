@@ -125,3 +125,29 @@ def release_today(app) -> int:
         released = release_ended_days(today_london() + timedelta(days=1))
         db.session.remove()
     return released
+
+
+def page_and_statements(app, client, url) -> tuple[list[tuple[str, str]], str]:
+    """GET a page that must answer 200: ((SQL statement, its parameters) for every query it ran, the
+    page's main part without its CSRF tokens, which differ each time)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, repr(parameters)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    page = soup(response)
+    for token in page.select("input[name=csrf_token]"):
+        token.decompose()
+    return seen, str(page.main)

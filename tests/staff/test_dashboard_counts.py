@@ -10,7 +10,7 @@ from app import counts
 from app.extensions import db
 from app.staff.retention import purge_responses
 from app.survey import release
-from tests.helpers import Respondent, release_today, soup
+from tests.helpers import Respondent, page_and_statements, release_today, soup
 from tests.staff.conftest import make_user, sign_in
 
 MONDAY = date(2026, 6, 8)
@@ -223,26 +223,8 @@ def answers_read(app, client, url) -> tuple[list[str], str]:
     """(the SQL statements that read the answers table, the page's main part) for one page."""
     import re
 
-    from sqlalchemy import event
-
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if re.search(r"\banswers\b", statement):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    page = soup(response)
-    for token in page.select("input[name=csrf_token]"):
-        token.decompose()
-    return seen, str(page.main)
+    seen, main = page_and_statements(app, client, url)
+    return [statement for statement, _ in seen if re.search(r"\banswers\b", statement)], main
 
 
 def counted_from_the_answers(monkeypatch):

@@ -2,12 +2,10 @@
 page's queries grow with its questions only, never with questions times the groups' repeats."""
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from app.questionnaire import QUESTIONNAIRE
 from app.staff.summaries import tables
-from tests.helpers import soup
+from tests.helpers import page_and_statements
 from tests.staff.test_summaries_by_group import people  # noqa: F401 (a fixture)
 
 PAGES = {
@@ -19,23 +17,8 @@ PAGES = {
 
 def queries(app, client, url) -> tuple[int, int, str]:
     """(queries run, of which exact repeats, the page's tables and notes) for one page."""
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, repr(parameters)))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    page = soup(response)
-    for token in page.select("input[name=csrf_token]"):
-        token.decompose()  # a fresh one each time
-    return len(seen), len(seen) - len(set(seen)), str(page.main)
+    seen, main = page_and_statements(app, client, url)
+    return len(seen), len(seen) - len(set(seen)), main
 
 
 def test_queries_grow_with_questions_only(app, staff, people):
