@@ -96,5 +96,15 @@ def given_answers(page: Page, form: FlaskForm) -> dict:
     given = {}
     for question in page.questions:
         data = form[question.id].data
-        given[question.id] = list(data or []) if question.kind is Kind.MULTIPLE else (data or "")
+        given[question.id] = in_option_order(question, data) if question.kind is Kind.MULTIPLE else (data or "")
     return given
+
+
+def in_option_order(question: Question, codes) -> list[str]:
+    """Chosen codes once each, in the order the questionnaire lists them, however they were posted.
+
+    Why: the same choices must be the same answer, so that two respondents who ticked the same boxes
+    share one cached page (a posted order must not make a new cache entry) and store the same value.
+    """
+    chosen = set(codes or ())
+    return [option.code for option in question.options if option.code in chosen]

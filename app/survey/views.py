@@ -165,7 +165,8 @@ def _shown_choices(page, answers: dict) -> tuple | None:
             if value:
                 return None
         else:
-            shown.append(tuple(value) if isinstance(value, list) else value)
+            # Sorted and once each, whatever a draft saved earlier holds: one page, one key.
+            shown.append(tuple(sorted(set(value))) if isinstance(value, list) else value)
     return tuple(shown)
 
 

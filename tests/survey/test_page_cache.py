@@ -142,3 +142,36 @@ def test_no_query_string_can_move_the_csrf_token(app, slot):
             question: FULL_ANSWERS[question] for question in ("safe_dark_street", "safe_dark_busy", "safe_dark_park",
                                                               "safe_dark_transport")}})
         assert sent.status_code == 303
+
+
+def test_the_same_choices_posted_in_another_order_share_one_cached_page(app):
+    """Reordering (or repeating) the codes of a multiple choice must not make a new cache entry:
+    one client could otherwise flush everyone's pages by posting every order of its choices."""
+    pages = app.extensions["page_cache"]
+    seen = []
+    for posted in (["comments", "followed"], ["followed", "comments"], ["followed", "comments", "followed"]):
+        respondent = Respondent(app.test_client())
+        respondent.start()
+        respondent.answer("safe_day")
+        respondent.answer("safe_dark")
+        assert respondent.answer("experiences", {"experiences": posted}).status_code == 303
+        page = respondent.client.get(question_url("experiences"))
+        assert page.status_code == 200
+        checked = [box["value"] for box in soup(page).select("input[name=experiences][checked]")]
+        assert sorted(checked) == ["comments", "followed"]
+        seen.append(len(pages.entries))
+    assert seen[0] == seen[1] == seen[2]
+
+
+def test_multiple_choice_codes_are_saved_in_the_questionnaires_order_once_each(app):
+    from app.extensions import db
+    from app.models import Draft
+
+    respondent = Respondent(app.test_client())
+    respondent.start()
+    respondent.answer("safe_day")
+    respondent.answer("safe_dark")
+    respondent.answer("experiences", {"experiences": ["followed", "comments", "followed"]})
+    with app.app_context():
+        (answers,) = db.session.scalars(db.select(Draft.answers)).all()
+    assert answers["experiences"] == ["comments", "followed"]
