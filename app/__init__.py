@@ -186,7 +186,10 @@ def _register_error_pages(app: Flask) -> None:
         except Exception:  # the connection itself is gone; the pool replaces it
             db.session.close()
         back = _same_site(request.path)
-        resend = list(request.form.items(multi=True)) if request.method == "POST" and back else None
+        # Only a respondent's own answers are sent back in the page: a staff post holds a password or
+        # a code, which must never be written into HTML (nor into a browser's cache or history).
+        resendable = request.method == "POST" and back and request.endpoint in RESENDABLE
+        resend = list(request.form.items(multi=True)) if resendable else None
         page = render_template("errors/error.html", error=ServiceUnavailable(), back=back, resend=resend)
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
@@ -201,6 +204,10 @@ def _register_error_pages(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/error.html", error=None, back=None), 500
 
+
+# The public survey's forms whose fields the "try again" page may carry back: the answers of a
+# question page, and the start and submit posts (a CSRF token only).
+RESENDABLE = frozenset({"survey.question", "survey.check", "survey.begin"})
 
 _ADDRESS_AND_TIME = re.compile(r"^\S+ - - \[[^\]]*\] ")
 

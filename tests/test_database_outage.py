@@ -195,3 +195,29 @@ def test_an_outage_is_a_warning_without_answers_not_an_error_trace(quick_app, ca
     messages = [record.getMessage() for record in caplog.records if record.name == "app"]
     assert messages == ["Database unavailable (OperationalError: connection refused (test)) on POST /question/1"]
     assert "very_safe" not in caplog.text
+
+
+def test_a_staff_post_during_an_outage_is_never_echoed_into_the_page(quick_app):
+    """The "send again" form carries a respondent's answers; a sign-in's password must not be in any page."""
+    from tests.staff.conftest import PASSWORD, USERNAME, csrf_token, make_user
+
+    make_user(quick_app)
+    client = quick_app.test_client()
+    token = csrf_token(client, "/staff/login")
+    with unreachable(quick_app):
+        response = client.post("/staff/login", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD})
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert PASSWORD not in html and USERNAME not in html
+    assert not soup(response).select("input[type=hidden]")
+
+
+def test_a_post_to_the_start_page_during_an_outage_can_be_sent_again(quick_app):
+    respondent = Respondent(quick_app.test_client())
+    respondent.csrf()
+    with unreachable(quick_app):
+        page = assert_try_again_page(respondent.start())
+    form = page.select_one("main form[method=post]")
+    assert form["action"] == "/start"
+    resent = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
+    assert respondent.client.post("/start", data=resent).status_code in (302, 303)
