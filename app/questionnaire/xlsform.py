@@ -12,8 +12,6 @@ tests use pyxform to prove the shipped file is a real XLSForm that ODK and KoboT
 """
 
 import re
-import sys
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,9 @@ from pathlib import Path
 from babel import Locale
 
 from app.questionnaire.conditions import AnyOf, Condition, ConditionError, Equals, Selected, parse
+from app.questionnaire.characters import normalise_line_breaks, refused
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire, ShownIf, Text
+from app.questionnaire.xlsx_file import SurveyFileError, read_sheets
 
 SHEETS = ("survey", "choices", "settings")
 GROUP_LIST = "option_groups"  # the choices list that holds the headings of option groups
@@ -39,14 +39,9 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 CODE = re.compile(r"[A-Za-z0-9_.-]+")
 LENGTH_LIMIT = re.compile(r"string-length\(\s*\.\s*\)\s*<=\s*(\d+)")
 TRANSLATED_HEADER = re.compile(r"(\w+)::\s*(.*?)\s*\(([A-Za-z-]+)\)")
-
-
-class SurveyFileError(Exception):
-    """The file is not a questionnaire this service can run; `problems` lists every reason."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+MAX_TEXT = 5_000  # characters in a cell; the shipped file's longest is under 1,000
+MAX_HEADER = 200  # characters in a heading (checked before the regular expressions above)
+MAX_LENGTH_LIMIT = 100_000  # the biggest N in string-length(.) <= N
 
 
 def language_column(base: str, code: str) -> str:
@@ -69,7 +64,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return normalise_line_breaks(str(value)).strip()
 
 
 @dataclass
@@ -83,12 +78,31 @@ class _Reader:
         where = sheet + (f" row {row}" if row else "") + (f", column {column}" if column else "")
         self.problems.append(f"{where}: {message}")
 
-    def sheet(self, workbook, name: str, plain: set[str], translated: set[str], required: set[str]) -> Sheet | None:
-        if name not in workbook.sheetnames:
+    def cell(self, sheet: str, row: int, column: str | None, value) -> str:
+        """A cell's text, or "" with a problem when it is too long or holds a refused character."""
+        text = _text(value)
+        heading = column
+        base, _, code = (column or "").partition("::")
+        if code in self.languages:  # a translated column: a page shows it
+            heading = language_column(base, code)
+        limit = MAX_TEXT if column else MAX_HEADER
+        character = refused(text, line_breaks=heading != column)
+        if len(text) > limit:
+            self.problem(sheet, row, heading, f"the text is longer than {limit:,} characters")
+        elif character == "U+000A control character":
+            self.problem(sheet, row, heading, "a line break is only allowed in texts a page shows (labels, hints, titles)")
+        elif character:
+            self.problem(sheet, row, heading, f"the text holds the invisible control character {character}; delete it")
+        else:
+            return text
+        return ""
+
+    def sheet(self, sheets: dict[str, list[tuple]], name: str, plain: set[str], translated: set[str], required: set[str]) -> Sheet | None:
+        if name not in sheets:
             self.problem(name, None, None, f"the file has no sheet named {name!r}")
             return None
-        rows = workbook[name].iter_rows(values_only=True)
-        header = [_text(cell) for cell in next(rows, ())]
+        rows = iter(sheets[name])
+        header = [self.cell(name, 1, None, cell) for cell in next(rows, ())]
         columns: list[str | None] = []
         result = Sheet(name, [], set(), {})
         for heading in header:
@@ -113,7 +127,7 @@ class _Reader:
                 if code not in result.translated.get(base, ()):
                     self.problem(name, None, None, f"no column {language_column(base, code)}")
         for number, values in enumerate(rows, start=2):
-            row = {column: _text(value) for column, value in zip(columns, values) if column}
+            row = {column: self.cell(name, number, column, value) for column, value in zip(columns, values) if column}
             if any(row.values()):
                 result.rows.append((number, row))
         return result
@@ -154,13 +168,15 @@ def _settings(reader: _Reader, sheet: Sheet) -> dict:
     elif len(row["version"]) > 32:  # the width of the version columns in the database
         reader.problem("settings", number, "version", "the version can be at most 32 characters long")
     minutes = row.get("minutes", "")
-    if not minutes.isdigit() or int(minutes) < 1:
+    # Digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
+    whole = re.fullmatch(r"[0-9]{1,3}", minutes) is not None and int(minutes) >= 1
+    if not whole:
         reader.problem("settings", number, "minutes", "say how many minutes the survey takes, as a whole number")
     return {
         "version": row.get("version", ""),
         "title": reader.translation(sheet, number, row, "start_title", required=True),
         "purpose": reader.translation(sheet, number, row, "purpose", required=True),
-        "minutes": int(minutes) if minutes.isdigit() else 0,
+        "minutes": int(minutes) if whole else 0,
     }
 
 
@@ -350,6 +366,8 @@ def _question(reader: _Reader, sheet: Sheet, number: int, row: dict, kind: str, 
         limit = LENGTH_LIMIT.fullmatch(constraint)
         if constraint and not limit:
             reader.problem("survey", number, "constraint", f"{constraint!r} is not supported; the only constraint is string-length(.) <= N")
+        elif limit and (len(limit[1]) > 6 or int(limit[1]) > MAX_LENGTH_LIMIT):  # int() of 5,000 digits raises
+            reader.problem("survey", number, "constraint", f"the limit can be at most {MAX_LENGTH_LIMIT:,} characters")
         elif limit:
             max_length = int(limit[1])
     else:
@@ -385,48 +403,31 @@ def _as_shown_if(condition: Condition | None, asked: dict) -> tuple[tuple[ShownI
     return (), condition
 
 
-def _openpyxl():
-    """openpyxl's reader, imported without numpy.
+def read_xlsform(source: str | Path | bytes, languages: Iterable[str]) -> Questionnaire:
+    """The questionnaire in an XLSForm file (a path, or the bytes of an upload).
 
-    openpyxl imports numpy whenever it is installed (it is, for the SPSS export), only to accept numpy
-    numbers in cells it writes; reading needs none of it. The app reads its questionnaire at start, so
-    numpy would cost every server process about 12 MB that only the SPSS download needs. A None in
-    sys.modules makes `import numpy` fail, for that one import only.
+    Raises SurveyFileError listing every problem, each naming its sheet, row and column; a file that
+    is not a readable spreadsheet (too big, not a zip, a zip bomb, bad XML) gives one problem. It never
+    raises anything else for any file: safe for files from anyone (see xlsx_file.py for the limits).
     """
-    if "openpyxl" not in sys.modules and "numpy" not in sys.modules:
-        sys.modules["numpy"] = None  # type: ignore[assignment]
-        try:
-            import openpyxl  # noqa: F401
-        finally:
-            del sys.modules["numpy"]
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    return load_workbook, InvalidFileException
-
-
-def load(path: str | Path, languages: Iterable[str]) -> Questionnaire:
-    """The questionnaire in an XLSForm file; raises SurveyFileError listing every problem."""
-    load_workbook, InvalidFileException = _openpyxl()
+    sheets = read_sheets(source, SHEETS)
     reader = _Reader(list(languages))
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError) as error:
-        raise SurveyFileError([f"{path}: cannot be read as an .xlsx spreadsheet ({error})"]) from None
-    try:
-        for extra in set(workbook.sheetnames) - set(SHEETS):
-            reader.problem(extra, None, None, "this sheet is not part of the supported XLSForm subset (survey, choices, settings)")
-        settings = reader.sheet(workbook, "settings", SETTINGS_COLUMNS, SETTINGS_TRANSLATED, SETTINGS_TRANSLATED)
-        details = _settings(reader, settings) if settings else {}
-        choices = reader.sheet(workbook, "choices", CHOICES_COLUMNS, CHOICES_TRANSLATED, {"label"})
-        lists = _choices(reader, choices) if choices else {}
-        survey = reader.sheet(workbook, "survey", SURVEY_COLUMNS, SURVEY_TRANSLATED, {"label"})
-        pages = _survey(reader, survey, lists) if survey else []
-    finally:
-        workbook.close()
+    for extra in [name for name in sheets if name not in SHEETS]:
+        reader.problem(extra, None, None, "this sheet is not part of the supported XLSForm subset (survey, choices, settings)")
+    settings = reader.sheet(sheets, "settings", SETTINGS_COLUMNS, SETTINGS_TRANSLATED, SETTINGS_TRANSLATED)
+    details = _settings(reader, settings) if settings else {}
+    choices = reader.sheet(sheets, "choices", CHOICES_COLUMNS, CHOICES_TRANSLATED, {"label"})
+    lists = _choices(reader, choices) if choices else {}
+    survey = reader.sheet(sheets, "survey", SURVEY_COLUMNS, SURVEY_TRANSLATED, {"label"})
+    pages = _survey(reader, survey, lists) if survey else []
     if reader.problems:
         raise SurveyFileError(reader.problems)
     return Questionnaire(pages=tuple(pages), **details)
+
+
+def load(path: str | Path, languages: Iterable[str]) -> Questionnaire:
+    """The questionnaire in an XLSForm file: read_xlsform, for a path."""
+    return read_xlsform(path, languages)
 
 
 def check(path: str | Path, languages: Iterable[str]) -> list[str]:
