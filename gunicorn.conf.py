@@ -9,6 +9,9 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from gunicorn.glogging import Logger
 
@@ -41,10 +44,14 @@ if os.path.isdir("/dev/shm"):
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 accesslog = "-"
 
-# Requests that get no access-log line. Whatever stores the log (the systemd journal, a container
-# runtime) stamps each line with the time it arrived, so a line for the final submit, or for the
-# confirmation page that follows it at once, would date a response to the second.
-UNLOGGED = {("POST", "/check"), ("GET", "/done")}
+# Only the staff area gets a line for each request. Whatever stores the log (the systemd journal, a
+# container runtime) stamps each line with the time it arrived, so a line for any public page (a
+# question page, "Check your answers", the submit, its confirmation) would date a respondent's walk
+# through the survey to the second. Public requests are counted by status instead, and the counts
+# written in one line a day, at midnight (Europe/London) by a timer, never by a request (whose
+# arrival the line's time stamp would then give away).
+LOGGED_PREFIX = "/staff"
+LONDON = ZoneInfo("Europe/London")
 # Refused sign-in posts (429) get no line each: in a flood, writing a line cost more than refusing
 # the post (bench/signin-flood), and thousands a second would bury every other line. Their count is
 # logged instead, in one line at the first refusal after REFUSALS_EVERY seconds, and when the worker
@@ -76,10 +83,14 @@ class AccessLogger(Logger):
         super().setup(cfg)
         self.refusals_lock = threading.Lock()
         self.refusals, self.refusals_since = 0, time.monotonic()
+        self.public_lock = threading.Lock()
+        self.public = Counter()
+        self.public_timer = None
 
     def access(self, resp, req, environ, request_time):
         request = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-        if request in UNLOGGED:
+        if not is_staff_path(request[1]):
+            self.count_public(resp.status_code)
             return
         if request in QUIET_REFUSALS and resp.status_code == 429:
             self.count_refusal()
@@ -102,11 +113,44 @@ class AccessLogger(Logger):
         if count:
             self.access_log.info("%d sign-in posts refused (429) in the last %d s", count, seconds)
 
+    def count_public(self, status: int) -> None:
+        with self.public_lock:
+            self.public[status] += 1
+            if self.public_timer is None:  # started lazily: gunicorn sets the logger up before the fork
+                self.public_timer = threading.Thread(target=self.log_public_daily, daemon=True)
+                self.public_timer.start()
+
+    def log_public_daily(self) -> None:
+        """Forever: sleep until the next midnight in London, then write the day's public counts."""
+        while True:
+            time.sleep(seconds_to_midnight(datetime.now(LONDON)))
+            self.log_public()
+
+    def log_public(self) -> None:
+        """Write the public requests counted so far by status, if any, in one line."""
+        with self.public_lock:
+            counts, self.public = self.public, Counter()
+        if counts:
+            by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+            self.access_log.info("public pages the day before (by status): %s", by_status)
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("m", "U"):
             atoms[key] = printable(atoms[key], quotes=True)
         return atoms
+
+
+def is_staff_path(path) -> bool:
+    path = path or ""
+    return path == LOGGED_PREFIX or path.startswith(LOGGED_PREFIX + "/")
+
+
+def seconds_to_midnight(now: datetime) -> float:
+    """Seconds from `now` (aware, London) to the next midnight in London, whatever the clocks do."""
+    tomorrow = now.date() + timedelta(days=1)
+    midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=LONDON)
+    return max(1.0, midnight.timestamp() - now.timestamp())
 
 
 class EscapingFormatter(logging.Formatter):

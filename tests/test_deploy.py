@@ -95,7 +95,7 @@ def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
         logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
     assert lines == []
     logger.access(SimpleNamespace(status_code=200), None, sign_in, 0.05)  # a password was checked: logged
-    logger.access(SimpleNamespace(status_code=429), None, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, 0.001)
+    logger.access(SimpleNamespace(status_code=429), None, {"REQUEST_METHOD": "GET", "PATH_INFO": "/staff"}, 0.001)
     assert lines == [("line", 200), ("line", 429)]
     logger.refusals_since -= conf["REFUSALS_EVERY"]
     logger.access(SimpleNamespace(status_code=429), None, sign_in, 0.001)
@@ -107,6 +107,43 @@ def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
     assert lines[-1].startswith("1 sign-in posts refused (429) in the last 0")
     conf["worker_exit"](None, SimpleNamespace(log=logger))
     assert len(lines) == 4  # nothing more to say: no line
+
+
+def test_public_pages_get_no_access_line_only_a_count_written_at_midnight(monkeypatch):
+    # A line's time stamp (the journal's) would date a respondent's walk: "GET /check" a second before
+    # the submit. Public requests are counted by status; a timer, not a request, writes the counts.
+    import runpy
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    lines = []
+    monkeypatch.setattr(Logger, "access", lambda self, resp, req, environ, took: lines.append(environ["PATH_INFO"]))
+    logger = conf["AccessLogger"](Config())
+    logger.access_log = SimpleNamespace(info=lambda message, *args: lines.append(message % args))
+    walk = [("GET", "/", 200), ("POST", "/start", 303), ("GET", "/question/1", 200), ("POST", "/question/1", 303),
+            ("GET", "/check", 200), ("POST", "/check", 303), ("GET", "/done", 200), ("GET", "/staffing", 404),
+            ("GET", "/healthz", 200), ("GET", "/exit", 303)]
+    for method, path, status in walk:
+        logger.access(SimpleNamespace(status_code=status), None, {"REQUEST_METHOD": method, "PATH_INFO": path}, 0.01)
+    assert lines == []
+    assert logger.public_timer is not None and logger.public_timer.daemon
+    for path in ("/staff", "/staff/login", "/staff/export"):
+        logger.access(SimpleNamespace(status_code=200), None, {"REQUEST_METHOD": "GET", "PATH_INFO": path}, 0.01)
+    assert lines == ["/staff", "/staff/login", "/staff/export"]
+    logger.log_public()  # what the timer does at midnight
+    assert lines[-1] == "public pages the day before (by status): 200: 5, 303: 4, 404: 1"
+    logger.log_public()
+    assert len(lines) == 4  # nothing counted since: no line
+    london = ZoneInfo("Europe/London")
+    assert conf["seconds_to_midnight"](datetime(2026, 12, 7, 23, 59, 30, tzinfo=london)) == 30
+    # The night the clocks go back is 25 hours long.
+    assert conf["seconds_to_midnight"](datetime(2026, 10, 24, 23, 0, tzinfo=london)) == 3600
+    assert conf["seconds_to_midnight"](datetime(2026, 10, 25, 0, 0, tzinfo=london)) == 25 * 3600
 
 
 def test_gunicorn_gives_pages_their_threads_and_held_refusals_their_own(monkeypatch):
