@@ -127,6 +127,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+MAX_DEPTH = 32  # brackets and not(...) inside each other; the recursion would otherwise hit Python's limit
+MAX_LENGTH = 2_000  # characters; the shipped file's longest condition has under 200
 _SUPPORTED = "the supported forms are ${q} = 'code', ${q} != 'code', selected(${q}, 'code'), and, or, not(...), (...)"
 
 
@@ -160,6 +162,7 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -191,6 +194,16 @@ class _Parser:
             parts.append(self.unary())
         return parts[0] if len(parts) == 1 else All(tuple(parts))
 
+    def bracketed(self) -> Condition:
+        """The expression inside brackets (the '(' taken), and its ')'."""
+        if self.depth == MAX_DEPTH:
+            raise ConditionError(f"brackets and not(...) are nested more than {MAX_DEPTH} deep; write a simpler condition")
+        self.depth += 1
+        inner = self.expression()
+        self.depth -= 1
+        self.take("op", ")", "')'")
+        return inner
+
     def unary(self) -> Condition:
         token = self.peek()
         if token is None:
@@ -198,15 +211,11 @@ class _Parser:
         kind, value = token
         if kind == "op" and value == "(":
             self.at += 1
-            inner = self.expression()
-            self.take("op", ")", "')'")
-            return inner
+            return self.bracketed()
         if kind == "word" and value == "not":
             self.at += 1
             self.take("op", "(", "'(' after not")
-            inner = self.expression()
-            self.take("op", ")", "')'")
-            return Not(inner)
+            return Not(self.bracketed())
         if kind == "word" and value == "selected":
             self.at += 1
             self.take("op", "(", "'(' after selected")
@@ -233,6 +242,8 @@ def parse(text: str) -> Condition:
     """Parse a `relevant` expression; raises ConditionError with a message a survey owner can act on."""
     if not text or not text.strip():
         raise ConditionError("the expression is empty")
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"the expression is longer than {MAX_LENGTH:,} characters; write a simpler condition")
     parser = _Parser(text)
     condition = parser.expression()
     if parser.peek() is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from babel import Locale
 
 from app.questionnaire.conditions import AnyOf, Condition, ConditionError, Equals, Selected, parse
+from app.questionnaire import export_names
 from app.questionnaire.characters import normalise_line_breaks, refused
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire, ShownIf, Text
 from app.questionnaire.xlsx_file import SurveyFileError, read_sheets
@@ -72,6 +73,8 @@ class _Reader:
     languages: Iterable[str]
     problems: list[str] = field(default_factory=list)
     texts: dict = field(default_factory=dict)  # one Text object per distinct text
+    option_rows: dict = field(default_factory=dict)  # Option -> its choices row
+    question_rows: list = field(default_factory=list)  # (Question, its survey row)
     default_language: str = "en"
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
@@ -205,6 +208,7 @@ def _choices(reader: _Reader, sheet: Sheet) -> dict[str, list[Option]]:
             label = reader.translation(sheet, number, row, "label", required=True)
             exclusive = reader.flag("choices", number, row, "exclusive")
             options.append(Option(code, label, exclusive=exclusive, group=headings.get(group)))
+            reader.option_rows[options[-1]] = number
         lists[list_name] = options
     return lists
 
@@ -317,6 +321,7 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
         if question is None:
             broken.add(row.get("name", ""))
             continue
+        reader.question_rows.append((question, number))
         refuse(number, row, ("page_name",), "a question", " (only a group can)")
         if group is not None:
             refuse(number, row, ("relevant", "content_note", "optional_section"), "a question inside a group",
@@ -332,6 +337,8 @@ def _survey(reader: _Reader, sheet: Sheet, lists: dict[str, list[Option]]) -> li
         reader.problem("survey", group.number, "type", "this group has no end_group")
     if not sheet.rows:
         reader.problem("survey", None, None, "the form has no questions")
+    for (where_sheet, where_row, where_column), message in export_names.problems(reader.question_rows, reader.option_rows):
+        reader.problem(where_sheet, where_row, where_column, message)
     return pages
 
 
