@@ -1,7 +1,7 @@
 """Settings from the environment, in one place, with safe defaults for development."""
 
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value.strip()) if value and value.strip() else None
+
+
 class Config:
     """Read once at start-up; tests pass overrides to create_app()."""
 
@@ -66,6 +70,14 @@ class Config:
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)
     # Rendered question pages kept per server process (app/survey/page_cache.py); about 12 KB each. 0: off.
     PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
+    # The accessibility statement (/accessibility): the parts only the survey's owner can give. Where one
+    # is empty the page says plainly that the owner has not given it yet. Dates are ISO dates (2026-12-07).
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "")
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")  # email, phone, address: a line each
+    ACCESSIBILITY_STATEMENT_DATE = _day(os.environ.get("ACCESSIBILITY_STATEMENT_DATE"))  # prepared on
+    ACCESSIBILITY_REVIEWED = _day(os.environ.get("ACCESSIBILITY_REVIEWED"))  # last reviewed on
+    # Until native speakers have reviewed the translations, the statement says so (a known problem).
+    TRANSLATIONS_REVIEWED = os.environ.get("TRANSLATIONS_REVIEWED", "no") == "yes"
 
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"

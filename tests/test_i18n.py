@@ -132,7 +132,7 @@ def walk(client, respondent: Respondent, code: str) -> list[str]:
     response = respondent.submit()
     assert response.headers["Location"] == "/done"
     visit("/done")
-    for url in ("/help", "/privacy", "/leaving-quickly"):
+    for url in ("/help", "/privacy", "/leaving-quickly", "/accessibility"):
         visit(url)
     return seen
 

@@ -14,7 +14,7 @@ from tests.helpers import Respondent, soup
 def _public_pages(client):
     respondent = Respondent(client)
     yield "/", client.get("/")
-    for path in ("/help", "/privacy", "/leaving-quickly", "/no-such-page"):
+    for path in ("/help", "/privacy", "/leaving-quickly", "/accessibility", "/no-such-page"):
         yield path, client.get(path)
     yield "/start", respondent.start()
     yield "/question/1", client.get("/question/1")

@@ -44,7 +44,7 @@ def public_responses(make_app, language: str):
     client = app.test_client()
     respondent = Respondent(client)
     yield "start", client.get(f"/?lang={language}")
-    for path in ("/help", "/privacy", "/leaving-quickly", "/no-such-page"):
+    for path in ("/help", "/privacy", "/leaving-quickly", "/accessibility", "/no-such-page"):
         yield path, client.get(path)
 
     response = respondent.start()

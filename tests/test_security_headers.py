@@ -53,6 +53,7 @@ def _started(client):
 REQUESTS = {
     "start page": ("GET", "/", 200),
     "help page": ("GET", "/help", 200),
+    "accessibility statement": ("GET", "/accessibility", 200),
     "redirect without a draft": ("GET", "/question/1", 302),
     "not found": ("GET", "/no-such-page", 404),
     "method not allowed": ("PUT", "/question/1", 405),

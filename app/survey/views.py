@@ -17,7 +17,9 @@ from app.survey.state import survey_status, today_london
 
 DRAFT_KEY = "draft"
 # Pages that explain, help or let someone leave are there whether or not the survey is open.
-ALWAYS_OPEN = {"survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.exit", "survey.done"}
+ALWAYS_OPEN = {
+    "survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.accessibility", "survey.exit", "survey.done",
+}
 
 
 def _idle() -> int:
@@ -233,3 +235,9 @@ def privacy():
 @bp.get("/leaving-quickly")
 def leaving():
     return render_template("survey/leaving.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement; the owner's parts come from configuration (app/config.py)."""
+    return render_template("survey/accessibility.html")

@@ -185,7 +185,7 @@ def walked(request, browser_context, survey_server) -> tuple[str, Findings]:
     page = browser_context.new_page()
     set_mode(page, LARGE_TEXT)
     try:
-        for path in ("/help", "/privacy", "/leaving-quickly", "/no-such-page", f"/?lang={language}"):
+        for path in ("/help", "/privacy", "/leaving-quickly", "/accessibility", "/no-such-page", f"/?lang={language}"):
             page.goto(f"{url}{path}")
             kind = page_kind(page) if path != "/no-such-page" else "page not found"
             look(page, findings, kind, opened=True)

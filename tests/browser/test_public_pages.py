@@ -141,6 +141,7 @@ def test_every_public_page_in_every_state(browser_page, survey_server, closed_se
     checks.check(page, page.goto(f"{url}/help"), "help")
     checks.check(page, page.goto(f"{url}/privacy"), "privacy")
     checks.check(page, page.goto(f"{url}/leaving-quickly"), "leaving quickly")
+    checks.check(page, page.goto(f"{url}/accessibility"), "accessibility statement")
     checks.check(page, page.goto(f"{url}/no-such-page"), "page not found", status=404)
 
     page.goto(f"{url}/")
