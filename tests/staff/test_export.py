@@ -9,6 +9,7 @@ import pytest
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import escaping
 from app.extensions import db
 from app.models import AuditEvent
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire, ShownIf
@@ -122,9 +123,16 @@ def test_bad_filters_get_the_form_with_errors(staff, small, query):
         ("+44 121", b"'+44 121"),
         ("-2", b"'-2"),
         ("@SUM(A1:A9)", b"'@SUM(A1:A9)"),
-        ("\tx", b"'\tx"),
+        ("\tx", b"\"'\tx\""),  # a tab is a delimiter too: quoted
         ("\rx", b"\"'\rx\""),
         ("a=1", b"a=1"),
+        # Where Excel splits on semicolons (or tabs, or a line break it does not see quoted), each part
+        # starts a cell of its own: quoted, and each part that is a formula guarded.
+        ("x;=cmd|' /C calc'!A0", b"\"x;'=cmd|' /C calc'!A0\""),
+        ("a;b", b'"a;b"'),
+        ("a\t@SUM(A1)", b"\"a\t'@SUM(A1)\""),
+        ("safe\n=1+1", b"\"safe\n'=1+1\""),
+        ("a; -2", b'"a; -2"'),
     ],
 )
 def test_formula_injection_in_answers_is_neutralised(staff, monkeypatch, rows, answer, cell):
@@ -277,12 +285,16 @@ def test_rows_built_from_the_answers_equal_rows_built_per_column(app, rows, use_
 @pytest.mark.parametrize(
     "text",
     ["plain", "", "a,b", 'say "no"', '"', "line\nbreak", "cr\rhere", "crlf\r\n", " lead", "trail ", "=SUM(1)",
-     "-1", "'quoted'", "semi;colon", "tab\tin", "ünï©ødé ٹیسٹ", "a\x1fb", ",", "\n"],
+     "-1", "'quoted'", "semi;colon", "tab\tin", "ünï©ødé ٹیسٹ", "a\x1fb", ",", "\n", ";", "\t", "x;=1", "a\n+1"],
 )
 def test_a_cell_goes_into_its_line_as_the_csv_module_would_write_it(text):
     # The export joins lines itself (quicker than csv.writer); each cell must read back as written.
+    # The reference: csv.writer's own quoting (QUOTE_MINIMAL quotes a cell holding any character of
+    # the line terminator), told that a semicolon and a tab need quotes too.
+    guarded = escaping.csv_guard(text)
     expected = io.StringIO()
-    csv.writer(expected, lineterminator="\r\n").writerow(["x", export.neutralise(text), "y"])
-    line = ",".join(["x", export.cell(text), "y"]) + "\r\n"
-    assert line == expected.getvalue()
-    assert next(csv.reader(io.StringIO(line, newline=""))) == ["x", export.neutralise(text), "y"]
+    csv.writer(expected, lineterminator="\r\n;\t").writerow(["x", guarded, "y"])
+    expected = expected.getvalue().removesuffix(";\t")
+    line = ",".join(["x", escaping.csv_cell(text), "y"]) + "\r\n"
+    assert line == expected
+    assert next(csv.reader(io.StringIO(line, newline=""))) == ["x", guarded, "y"]

@@ -2,11 +2,13 @@
 
 Generated from the questionnaire, so the levels are in questionnaire order and the labels are the
 English ones. It works on a CSV with option codes or with English labels, with or without the
-byte-order mark, and uses base R only.
+byte-order mark, and uses base R only. Every text goes in through app.escaping (r_string,
+r_comment): the script is plain ASCII, its lines short, and no text can leave its string or comment.
 """
 
 from flask_babel import force_locale
 
+from app.escaping import r_comment, r_string
 from app.questionnaire.model import Kind, Questionnaire
 
 CSV_NAME = "survey-responses.csv"
@@ -44,14 +46,13 @@ chosen <- function(data, column) labelled(data, column, c("0", "1"), c("Not chos
 """
 
 
-def r_string(text: str) -> str:
-    """An R string literal (double quotes; backslashes, quotes and line breaks escaped)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
-
-
 def _vector(items) -> str:
-    return "c(" + ", ".join(r_string(item) for item in items) + ")"
+    """c(...) of string literals: on one line when short, else one item a line (no line grows long)."""
+    literals = [r_string(item) for item in items]
+    one_line = ", ".join(literals)
+    if len(one_line) <= 200 and "\n" not in one_line:
+        return f"c({one_line})"
+    return "c(\n    " + ",\n    ".join(literals) + ")"
 
 
 def r_script(questionnaire: Questionnaire) -> str:
@@ -60,7 +61,7 @@ def r_script(questionnaire: Questionnaire) -> str:
     with force_locale("en"):
         for question in questionnaire.questions.values():
             name = r_string(question.id)
-            lines.append(f"# {question.id}: {str(question.summary_label or question.text)}".replace("\n", " "))
+            lines.append(r_comment(f"{question.id}: {question.summary_label or question.text}"))
             if question.kind is Kind.TEXT:
                 lines.append("# (free text: left as text)")
             elif question.kind is Kind.MULTIPLE:

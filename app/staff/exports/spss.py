@@ -20,6 +20,7 @@ import pandas
 import pyreadstat
 from flask_babel import force_locale
 
+from app.escaping import spss_comment, spss_name, spss_string, spss_text
 from app.questionnaire.model import Kind, Question, Questionnaire
 from app.staff.exports.files import remove, temporary_path
 from app.staff.exports.rows import BATCH_SIZE, FIXED_COLUMNS, Column, columns, response_batches, unoffered
@@ -28,7 +29,8 @@ RETIRED, DOES_NOT_APPLY, PREFER_NOT_TO_SAY = 97, 98, 99
 SPECIAL = {"does_not_apply": DOES_NOT_APPLY, "prefer_not_to_say": PREFER_NOT_TO_SAY}
 USER_MISSING = [DOES_NOT_APPLY, PREFER_NOT_TO_SAY]
 NOT_CHOSEN, CHOSEN = 0, 1
-LABEL_LIMIT = 256  # SPSS variable labels are at most 256 bytes
+LABEL_LIMIT = 255  # bytes of a variable label (or a set's) in SPSS
+VALUE_LABEL_LIMIT = 120  # bytes of a value label
 FIXED_LABELS = {
     "response_id": "Random id of the response",
     "submitted_on": "Day the response was sent (Europe/London)",
@@ -51,9 +53,9 @@ def option_numbers(question: Question) -> dict[str, int]:
     return numbers
 
 
-def _label(text: str) -> str:
-    """Cut a label to SPSS's limit in bytes, on a character boundary."""
-    return text.encode()[:LABEL_LIMIT].decode(errors="ignore")
+def _label(text: str, limit: int = LABEL_LIMIT) -> str:
+    """A label SPSS can hold: one line, no control characters, cut to `limit` bytes (escaping.spss_text)."""
+    return spss_text(text, limit)
 
 
 def metadata(questionnaire: Questionnaire) -> dict:
@@ -67,7 +69,7 @@ def metadata(questionnaire: Questionnaire) -> dict:
             if column.option_code is not None:
                 option = question.option(column.option_code)
                 labels[column.header] = _label(f"{text}: {option.label}")
-                value_labels[column.header] = {NOT_CHOSEN: "Not chosen", CHOSEN: _label(str(option.label))}
+                value_labels[column.header] = {NOT_CHOSEN: "Not chosen", CHOSEN: _label(str(option.label), VALUE_LABEL_LIMIT)}
                 measure[column.header] = "nominal"
             elif question.kind is Kind.TEXT:
                 labels[column.header] = _label(text)
@@ -75,7 +77,7 @@ def metadata(questionnaire: Questionnaire) -> dict:
             else:
                 labels[column.header] = _label(text)
                 numbers = option_numbers(question)
-                named = {numbers[o.code]: _label(str(o.label)) for o in question.options}
+                named = {numbers[o.code]: _label(str(o.label), VALUE_LABEL_LIMIT) for o in question.options}
                 named[RETIRED] = "An answer no longer offered"
                 value_labels[column.header] = dict(sorted(named.items()))
                 declared = [number for number in USER_MISSING if number in numbers.values()]
@@ -140,23 +142,26 @@ def _number(column: Column, values: list[str], numbers: dict[str, int]) -> float
 
 
 def multiple_response_syntax(questionnaire: Questionnaire, sav_name: str) -> str:
-    """SPSS syntax defining one multiple dichotomy set per multiple-choice question ("Prefer not to say" left out)."""
+    """SPSS syntax defining one multiple dichotomy set per multiple-choice question ("Prefer not to say" left out).
+
+    Every text goes in through app.escaping: each subcommand starts its own indented line, a label
+    is one string (split with + when long), and only the command's last line ends with a period."""
     lines = [
-        "* Multiple-response sets for the survey responses (pyreadstat cannot store them in the .sav).",
-        f"* Open {sav_name} in SPSS, then run this file (Run > All). Save the data to keep the sets.",
+        spss_comment("Multiple-response sets for the survey responses (pyreadstat cannot store them in the .sav)"),
+        spss_comment(f"Open {sav_name} in SPSS, then run this file (Run > All). Save the data to keep the sets"),
         "MRSETS",
     ]
     with force_locale("en"):
         for question in questionnaire.questions.values():
             if question.kind is not Kind.MULTIPLE:
                 continue
-            label = _label(str(question.summary_label or question.text)).replace("'", "''")
-            names = [f"{question.id}.{o.code}" for o in question.options if o.code != "prefer_not_to_say"]
-            lines.append(f"  /MDGROUP NAME=${question.id} LABEL='{label}'")
+            label = spss_string(str(question.summary_label or question.text), LABEL_LIMIT)
+            names = [spss_name(f"{question.id}.{o.code}") for o in question.options if o.code != "prefer_not_to_say"]
+            lines.append(f"  /MDGROUP NAME=${spss_name(question.id)} LABEL={label}")
             lines.append("    CATEGORYLABELS=COUNTEDVALUES VALUE=1")
             lines.extend(f"    VARIABLES={names[0]}" if i == 0 else f"    {name}" for i, name in enumerate(names))
     lines += ["  /DISPLAY NAME=[ALL].", ""]
-    return "\r\n".join(lines)
+    return "\r\n".join("\r\n".join(line.split("\n")) for line in lines)
 
 
 def write_sav(path: str, questionnaire: Questionnaire, **filters) -> int:
