@@ -82,7 +82,8 @@ class _Reader:
         self.problems.append(f"{where}: {message}")
 
     def cell(self, sheet: str, row: int, column: str | None, value) -> str:
-        """A cell's text, or "" with a problem when it is too long or holds a refused character."""
+        """A cell's text; a problem when it holds a refused character, and "" too when it is too long
+        (the text goes on, so a refused character is one problem, not a second "missing" one)."""
         text = _text(value)
         heading = column
         base, _, code = (column or "").partition("::")
@@ -96,6 +97,7 @@ class _Reader:
             self.problem(sheet, row, heading, "a line break is only allowed in texts a page shows (labels, hints, titles)")
         elif character:
             self.problem(sheet, row, heading, f"the text holds the invisible control character {character}; delete it")
+            return text
         else:
             return text
         return ""

@@ -54,6 +54,9 @@ def _openpyxl():
 
 
 def _refuse(name: str, why: str) -> SurveyFileError:
+    # `why` may quote the file (a part's name, openpyxl's message): escaped and cut, so it carries no
+    # control character to a terminal or page.
+    why = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in why[:300])
     return SurveyFileError([f"{name}: cannot be read as an .xlsx spreadsheet ({why})"])
 
 
