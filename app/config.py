@@ -101,6 +101,9 @@ class Config:
     # Staff area (app/staff/auth/): summaries hide counts below this threshold; sessions end when idle and
     # after an absolute lifetime; every account signs in with a second factor (development may turn it off).
     STAFF_SUPPRESSION_THRESHOLD = _int("STAFF_SUPPRESSION_THRESHOLD", 5)
+    # Held responses are released only in batches of at least this many (app/survey/release.py), so
+    # comparing the pages before and after a release never singles anyone out. Unset: the threshold above.
+    RELEASE_MIN_RESPONSES = os.environ.get("RELEASE_MIN_RESPONSES") or None
     STAFF_IDLE_MINUTES = _int("STAFF_IDLE_MINUTES", 30)
     STAFF_SESSION_HOURS = _int("STAFF_SESSION_HOURS", 12)
     STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "on") != "off"
@@ -154,6 +157,11 @@ def finalise(config: dict) -> None:
                 config[name] = HOST_PREFIX + config[name]
     if config.get("ENV_NAME") == "production" and not config.get("STAFF_TWO_FACTOR"):
         raise RuntimeError("Staff two-factor sign-in cannot be switched off in production (STAFF_TWO_FACTOR).")
+    if config.get("RELEASE_MIN_RESPONSES") is None:
+        config["RELEASE_MIN_RESPONSES"] = config.get("STAFF_SUPPRESSION_THRESHOLD", 5)
+    config["RELEASE_MIN_RESPONSES"] = int(config["RELEASE_MIN_RESPONSES"])
+    if config["RELEASE_MIN_RESPONSES"] < 1:
+        raise RuntimeError("RELEASE_MIN_RESPONSES must be at least 1.")
     opens, closes = config.get("SURVEY_OPENS"), config.get("SURVEY_CLOSES")
     if opens and closes and opens >= closes:
         raise RuntimeError("SURVEY_OPENS must be before SURVEY_CLOSES.")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.questionnaire import QUESTIONNAIRE
 from app.questionnaire.versions import covered
 from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, VIEWER, access, audit, auth, bp, summaries
-from app.staff.auth import sessions
+from app.staff.auth import has_role, sessions
 from app.staff.auth import two_factor as totp
 from app.staff.exports.codebook import codebook_chunks
 from app.staff.exports.csv import export_chunks
@@ -17,6 +17,7 @@ from app.staff.forms import BreakdownForm, CodeForm, CodebookForm, ExportForm, G
 from app.staff.summaries import pages
 from app.staff.summaries.charts import bar_chart
 from app.survey.release import waiting_count
+from app.survey.state import survey_status
 
 
 def _threshold() -> int:
@@ -155,11 +156,23 @@ def dashboard():
     return render_template(
         "staff/dashboard.html",
         form=form,
-        waiting=waiting_count(),
+        release_minimum=current_app.config["RELEASE_MIN_RESPONSES"],
+        held_after_close=_held_after_close(),
         chart_for=_chart_for,
         threshold=_threshold(),
         **figures,
     ), 200 if valid else 400
+
+
+def _held_after_close() -> bool:
+    """Whether to tell an admin that responses too few for a batch are held. Only once the survey has
+    closed: before that, "some" changing to "none" and back would date a response to the minute."""
+    if not has_role(g.staff_user, ADMIN):
+        return False
+    config = current_app.config
+    if survey_status(config["SURVEY_OPENS"], config["SURVEY_CLOSES"]) != "closed":
+        return False
+    return 0 < waiting_count() < config["RELEASE_MIN_RESPONSES"]  # nothing arrives any more: only decisions change it
 
 
 def _chart_for(table: summaries.Table):
