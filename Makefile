@@ -93,5 +93,10 @@ extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
+# The README's screenshots (docs/screenshots/*.png), taken afresh with the browser tests' Chromium.
+.PHONY: screenshots
+screenshots: translations browser-deps
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python docs/screenshots/refresh
+
 clean:
 	rm -rf $(VENV) tests/browser/node_modules
