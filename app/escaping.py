@@ -9,7 +9,7 @@ characters) and returns text that cannot leave its CSV cell, string literal or c
 - spss_string:  an SPSS string literal, split with `+` into pieces that keep every line short.
 - spss_comment: an SPSS comment command: one short line ending with its period.
 - r_string:     an R string literal in plain ASCII (escapes for everything else), split with paste0.
-- r_comment:    an R comment: one short line, control and bidirectional characters shown as <U+XXXX>.
+- r_comment:    an R comment: one short line of ASCII, anything else shown as <U+XXXX>.
 
 Each is the only place its rule is written; every writer calls them for every text it writes.
 """
@@ -26,6 +26,7 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 # text at all: they cannot be written as UTF-8).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 _BREAK_OR_TAB = re.compile(f"[\t{LINE_BREAKS}]")
+_NOT_ASCII = re.compile("[^\x20-\x7e]")
 
 COMMENT_LIMIT = 200  # characters of a comment: a reminder of the question, the full text is in the codebook
 PIECE_BYTES = 60  # of text per line of a split literal: lines stay far under SPSS's 251 bytes, R's 4,095
@@ -128,17 +129,18 @@ def r_string(text: str, indent: str = "    ") -> str:
     return "paste0(\n" + ",\n".join(f'{indent}"{piece}"' for piece in pieces) + ")"
 
 
-def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
+def one_line(text: str, limit: int = COMMENT_LIMIT, ascii: bool = False) -> str:
     """Text for a comment: one line (tabs and line breaks become spaces), every other control and
-    bidi character shown as <U+XXXX>, at most `limit` characters (cut ones end with "...")."""
+    bidi character (with `ascii`, every character beyond ASCII) shown as <U+XXXX>, at most `limit`
+    characters (cut ones end with "...")."""
     text = _BREAK_OR_TAB.sub(" ", text)
-    text = _UNSAFE.sub(lambda match: f"<U+{ord(match[0]):04X}>", text)
+    text = (_NOT_ASCII if ascii else _UNSAFE).sub(lambda match: f"<U+{ord(match[0]):04X}>", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def r_comment(text: str) -> str:
-    """An R comment line: "# " and one_line(text)."""
-    return "# " + one_line(text)
+    """An R comment line in plain ASCII, as the rest of the script: "# " and one_line(text, ascii=True)."""
+    return "# " + one_line(text, ascii=True)
 
 
 _SPSS_NAME = re.compile(r"[A-Za-z@#$_][A-Za-z0-9_.@#$]*")
