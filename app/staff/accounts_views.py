@@ -1,5 +1,5 @@
 """The admin page for staff accounts: list, create, disable or enable, change role, reset two-factor,
-end sessions. Thin: each action calls the same function as the command line (app/staff/auth/accounts.py)."""
+unlock two-factor codes, end sessions. Thin: each action calls the same function as the command line (app/staff/auth/accounts.py)."""
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,11 +17,12 @@ ACTIONS = {
     "disable": (auth.disable_user, "The account %(username)s is disabled and its sessions have ended."),
     "enable": (auth.enable_user, "The account %(username)s can sign in again."),
     "reset-two-factor": (auth.reset_two_factor, "Two-factor sign-in for %(username)s is reset: they set it up again when they next sign in."),
+    "unlock-codes": (auth.unlock_codes, "%(username)s can enter two-factor codes again; their sessions have ended."),
     "end-sessions": (auth.end_sessions, "Every session of %(username)s has ended."),
 }
 
 
-def _page(form: AccountForm, done: str | None = None, status: int = 200):
+def _page(form: AccountForm, done: str | None = None, status: int = 200, problem: str | None = None):
     open_sessions = dict(
         db.session.execute(
             select(StaffSession.user_id, func.count()).where(StaffSession.two_factor_done.is_(True)).group_by(StaffSession.user_id)
@@ -36,6 +37,8 @@ def _page(form: AccountForm, done: str | None = None, status: int = 200):
             roles=auth.ROLES,
             action_form=AccountActionForm(formdata=None),
             done=done,
+            problem=problem,
+            codes_locked=auth.codes_locked,
         ),
         status,
     )
@@ -70,7 +73,10 @@ def create_account():
 def set_account_role(username: str):
     if not AccountActionForm().validate() or request.form.get("role") not in auth.ROLES or not auth.find_user(username):
         abort(400)
-    user = auth.set_role(username, request.form["role"], actor=g.staff_user.username)
+    try:
+        user = auth.set_role(username, request.form["role"], actor=g.staff_user.username)
+    except auth.AccountError as error:  # their own role, or the last admin's
+        return _page(AccountForm(formdata=None), status=400, problem=str(error))
     return redirect(url_for("staff.accounts", done="role", account=user.username), 303)
 
 
@@ -81,5 +87,8 @@ def account_action(username: str, action: str):
         abort(404 if ACTIONS.get(action, (None,))[0] is None else 400)
     change = ACTIONS[action][0]
     name = auth.find_user(username).username
-    change(name, actor=g.staff_user.username)
+    try:
+        change(name, actor=g.staff_user.username)
+    except auth.AccountError as error:  # disabling their own account, or the last admin
+        return _page(AccountForm(formdata=None), status=400, problem=str(error))
     return redirect(url_for("staff.accounts", done=action, account=name), 303)

@@ -30,6 +30,8 @@ PASSWORD_SET = "password_set"
 ACCOUNT_ENABLED = "account_enabled"
 ROLE_SET = "role_set"
 TWO_FACTOR_RESET = "two_factor_reset"
+TWO_FACTOR_LOCKED = "two_factor_locked"  # too many wrong codes in a row: codes are refused
+TWO_FACTOR_UNLOCKED = "two_factor_unlocked"  # by an admin, or by the account's own recovery code
 SESSIONS_ENDED = "sessions_ended"
 
 
@@ -107,6 +109,12 @@ def describe(event: AuditEvent) -> str:
         return _("Made %(username)s %(role)s", username=d.get("username"), role=_article(d.get("role")))
     if event.action == TWO_FACTOR_RESET:
         return _("Reset two-factor sign-in for %(username)s", username=d.get("username"))
+    if event.action == TWO_FACTOR_LOCKED:
+        return _("Locked for two-factor codes after %(count)s wrong codes in a row", count=d.get("attempts"))
+    if event.action == TWO_FACTOR_UNLOCKED and d.get("by") == "recovery_code":
+        return _("Unlocked two-factor codes with a recovery code")
+    if event.action == TWO_FACTOR_UNLOCKED:
+        return _("Unlocked two-factor codes for %(username)s", username=d.get("username"))
     if event.action == SESSIONS_ENDED:
         return _("Ended the sessions of %(username)s (%(count)s)", username=d.get("username"), count=d.get("sessions"))
     if event.action == SIGN_OUT:

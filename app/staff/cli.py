@@ -42,10 +42,12 @@ def create(username: str, role: str, password_stdin: bool):
 
 @staff_cli.command("list")
 def list_accounts():
-    """List staff accounts: role, whether each can sign in, and whether two-factor is set up."""
+    """List staff accounts: role, whether each can sign in, and whether two-factor is set up (and locked)."""
     for user in auth.list_users():
         state = "active" if user.active else "disabled"
         two_factor = "2fa" if user.totp_secret else "no-2fa"
+        if auth.codes_locked(user):
+            two_factor += "-locked"  # too many wrong codes: `unlock-2fa` or `reset-2fa`
         click.echo(f"{user.username}\t{user.role}\t{state}\t{two_factor}")
 
 
@@ -67,6 +69,15 @@ def reset_two_factor(username: str):
     click.echo(f"Reset two-factor sign-in for {user.username}: they set it up again at their next sign-in.")
 
 
+@staff_cli.command("unlock-2fa")
+@click.argument("username")
+def unlock_two_factor(username: str):
+    """After too many wrong codes: let an account enter codes again, keeping its app. Its open sessions
+    end. If the owner did not make those attempts, someone has the password: set a new one first."""
+    user = _run(auth.unlock_codes, username)
+    click.echo(f"Unlocked two-factor codes for {user.username}.")
+
+
 @staff_cli.command("end-sessions")
 @click.argument("username")
 def end_sessions(username: str):
@@ -83,13 +94,27 @@ def disable(username: str):
     click.echo(f"Disabled {user.username}.")
 
 
+@staff_cli.command("enable")
+@click.argument("username")
+def enable(username: str):
+    """Let a disabled account sign in again."""
+    user = _run(auth.enable_user, username)
+    click.echo(f"Enabled {user.username}.")
+
+
 @staff_cli.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-def set_password(username: str, password_stdin: bool):
-    """Set a new password (this also re-enables a disabled account and ends its open sessions)."""
+@click.option("--enable", "enable_too", is_flag=True, help="Also enable the account if it is disabled (audited as its own change).")
+def set_password(username: str, password_stdin: bool, enable_too: bool):
+    """Set a new password; its open sessions end. A disabled account stays disabled unless --enable."""
     user = _run(auth.set_password, username, _password(password_stdin))
     click.echo(f"Set a new password for {user.username}.")
+    if enable_too and not user.active:
+        _run(auth.enable_user, user.username)
+        click.echo(f"Enabled {user.username}.")
+    elif not user.active:
+        click.echo(f"{user.username} is still disabled (flask staff enable {user.username}).")
 
 
 @responses_cli.command("purge")

@@ -115,6 +115,7 @@ def test_finding_a_cookie_copied_before_sign_out_no_longer_downloads_an_export(a
 )
 def test_a_copied_cookie_dies_with_every_way_a_session_ends(app, staff, monkeypatch, ending):
     copied = staff_cookie(staff)
+    make_user(app, "kim", role="admin")  # another admin, so this one may be disabled or demoted
     with app.app_context():
         if ending == "disabled":
             auth.disable_user(USERNAME)

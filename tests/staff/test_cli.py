@@ -48,10 +48,46 @@ def test_list_disable_and_set_password(app, runner):
     assert runner.invoke(args=["staff", "disable", "bea"]).output == "Disabled bea.\n"
     assert runner.invoke(args=["staff", "list"]).output == "al\tviewer\tactive\tno-2fa\nbea\tanalyst\tdisabled\tno-2fa\n"
     result = runner.invoke(args=["staff", "set-password", "bea", "--password-stdin"], input="another long password\n")
-    assert result.output == "Set a new password for bea.\n"
+    assert result.output == "Set a new password for bea.\nbea is still disabled (flask staff enable bea).\n"
+    assert runner.invoke(args=["staff", "list"]).output == "al\tviewer\tactive\tno-2fa\nbea\tanalyst\tdisabled\tno-2fa\n"
+    assert runner.invoke(args=["staff", "enable", "bea"]).output == "Enabled bea.\n"
     assert runner.invoke(args=["staff", "list"]).output == "al\tviewer\tactive\tno-2fa\nbea\tanalyst\tactive\tno-2fa\n"
     missing = runner.invoke(args=["staff", "disable", "nobody"])
     assert missing.exit_code == 1 and "no account called nobody" in missing.output
+
+
+def _actions(app):
+    with app.app_context():
+        return [(e.action, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_finding_setting_a_password_does_not_enable_a_disabled_account(app, runner):
+    # It used to, and the audit trail said only "password set": enabling is its own change, audited apart.
+    runner.invoke(args=["staff", "create", "bea", "--password-stdin"], input="a long enough password\n")
+    runner.invoke(args=["staff", "disable", "bea"])
+    runner.invoke(args=["staff", "set-password", "bea", "--password-stdin"], input="another long password\n")
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser.active).where(StaffUser.username == "bea")) is False
+    assert _actions(app)[-1] == ("password_set", {"username": "bea"})
+    result = runner.invoke(args=["staff", "set-password", "bea", "--enable", "--password-stdin"], input="a third long password\n")
+    assert result.exit_code == 0 and result.output == "Set a new password for bea.\nEnabled bea.\n"
+    assert _actions(app)[-2:] == [("password_set", {"username": "bea"}), ("account_enabled", {"username": "bea"})]
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser.active).where(StaffUser.username == "bea")) is True
+
+
+@pytest.mark.parametrize("command", [["disable", "kim"], ["set-role", "kim", "analyst"]])
+def test_finding_the_command_line_never_leaves_no_enabled_admin(app, runner, command):
+    from tests.staff.conftest import make_user
+
+    make_user(app, "kim", role="admin")
+    make_user(app, "lee", role="admin")
+    runner.invoke(args=["staff", "disable", "lee"])  # a disabled admin does not count
+    result = runner.invoke(args=["staff", *command])
+    assert result.exit_code == 1 and "kim is the only enabled admin" in result.output
+    assert runner.invoke(args=["staff", "list"]).output == "kim\tadmin\tactive\t2fa\nlee\tadmin\tdisabled\t2fa\n"
+    runner.invoke(args=["staff", "enable", "lee"])
+    assert runner.invoke(args=["staff", *command]).exit_code == 0  # another admin remains: allowed
 
 
 def test_roles_and_two_factor_reset(app, runner):

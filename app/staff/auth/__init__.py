@@ -3,6 +3,7 @@
 - `passwords`: what a new password must be, scrypt hashing.
 - `throttle`: growing delays per username, and each process's share of password checking.
 - `two_factor`: TOTP enrolment and codes, recovery codes.
+- `code_attempts`: each code attempt claimed before its check, the delays, and the lockout.
 - `sessions`: the staff cookie and the session rows behind it.
 - `accounts`: creating and changing accounts (command line and admin page).
 - `csrf`: staff forms' CSRF tokens, bound to the staff cookie, apart from the respondents' session.
@@ -19,7 +20,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import StaffUser
 from app.staff import audit
-from app.staff.auth import clock, passwords, throttle, two_factor
+from app.staff.auth import clock, code_attempts, passwords, throttle, two_factor
 from app.staff.auth.accounts import (  # noqa: F401  (the names the rest of the app uses)
     ROLES,
     AccountError,
@@ -34,6 +35,7 @@ from app.staff.auth.accounts import (  # noqa: F401  (the names the rest of the 
     reset_two_factor,
     set_password,
     set_role,
+    unlock_codes,
     valid_username,
 )
 
@@ -95,42 +97,51 @@ def check_password(username: str, password: str) -> Attempt:
 
 
 def code_wait(user: StaffUser) -> float:
-    last = clock.utc(user.last_failed_code_at) if user.last_failed_code_at else None
-    return throttle.wait(user.failed_codes, last, clock.now(), current_app.config["STAFF_SIGNIN_MAX_DELAY_SECONDS"])
+    """Seconds before this account's next code may be tried (from the row already read)."""
+    return code_attempts.wait(user)
+
+
+def codes_locked(user: StaffUser) -> bool:
+    return code_attempts.locked(user)
 
 
 def check_code(user: StaffUser, code: str) -> bool:
-    """The second step: a TOTP code (once only) or a recovery code (once only). Failures grow the same
-    delays as passwords; the caller checks `code_wait` first."""
-    at = clock.now()
-    if two_factor.use_code(user, code, at):
+    """The second step: a TOTP code (once only) or a recovery code (once only).
+
+    The attempt is claimed before the code is checked (code_attempts.py), so posts sent at once get
+    one check per allowed attempt; a refused one is False, unchecked and unaudited. Once the account is
+    locked for codes, only a recovery code is checked, and using one unlocks it."""
+    was_locked = code_attempts.locked(user)
+    if not code_attempts.claim(user, past_lockout=two_factor.looks_like_recovery_code(code)):
+        return False
+    if two_factor.use_code(user, code, clock.now()):
         used = "app"
     elif two_factor.use_recovery_code(user, code):
         used = "recovery_code"
     else:
         code_failed(user)
         return False
-    user.failed_codes, user.last_failed_code_at = 0, None
-    db.session.commit()
+    code_attempts.reset(user)
     if used == "recovery_code":
         audit.record(audit.RECOVERY_CODE_USED, user.username, left=two_factor.recovery_codes_left(user))
+        if was_locked:
+            audit.record(audit.TWO_FACTOR_UNLOCKED, user.username, username=user.username, by="recovery_code")
     return True
 
 
 def code_failed(user: StaffUser) -> None:
-    """Count a wrong code (one UPDATE, so several processes' failures all count) and audit it."""
-    db.session.execute(
-        update(StaffUser)
-        .where(StaffUser.id == user.id)
-        .values(failed_codes=StaffUser.failed_codes + 1, last_failed_code_at=clock.now())
-    )
-    db.session.commit()
+    """Audit a wrong code this request checked (it was counted when claimed), and the lockout if this
+    attempt reached it. An attempt refused before any check is not audited: a flood would write a row each."""
+    if not code_attempts.claimed():
+        return
     audit.record(audit.SIGN_IN_FAILED, user.username, reason="wrong_code")
+    if user.failed_codes == code_attempts.LOCKOUT:
+        audit.record(audit.TWO_FACTOR_LOCKED, user.username, attempts=code_attempts.LOCKOUT)
 
 
 def init_app(app) -> None:
     """Each process's share of password checking, and staff CSRF tokens apart from the respondents'."""
-    from flask import request
+    from flask import g, request
     from flask_wtf.csrf import generate_csrf
 
     from app.extensions import csrf as respondents_csrf
@@ -142,6 +153,8 @@ def init_app(app) -> None:
     # `csrf_token()` in templates (macros imported without context see only globals): the staff
     # token on staff pages, Flask-WTF's (kept in the respondents' session) everywhere else.
     app.jinja_env.globals["csrf_token"] = lambda: csrf.token() if is_staff_path(request.path) else generate_csrf()
+    # The two-factor pages say when the account is locked for codes (and what unlocks it).
+    app.jinja_env.globals["codes_locked"] = lambda: g.get("staff_session") is not None and codes_locked(g.staff_session.user)
     config = app.config
     checks = app.extensions["staff_password_checks"] = throttle.PasswordChecks(
         config["STAFF_PASSWORD_CHECKS_PER_MINUTE"],

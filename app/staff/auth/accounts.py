@@ -1,15 +1,17 @@
-"""Staff accounts: create, disable, enable, passwords, roles, two-factor reset. Plain functions used by the
+"""Staff accounts: create, disable, enable, passwords, roles, two-factor reset and unlock. Plain functions used by the
 command line and the admin page; each change is audited, and every change that takes something away
-ends the account's sessions at once."""
+ends the account's sessions at once. No change may leave the service without an enabled admin, and
+an admin never disables or demotes themselves from the page (only the command line could undo it)."""
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import StaffUser
 from app.staff import audit
-from app.staff.auth import passwords, sessions, two_factor
+from app.staff.auth import code_attempts, passwords, sessions, two_factor
 
 ROLES = ("viewer", "analyst", "admin")  # each can do all that the ones before it can
 DEFAULT_ROLE = "analyst"
@@ -72,11 +74,11 @@ def create_user(username: str, password: str, role: str = DEFAULT_ROLE, actor: s
 
 
 def set_password(username: str, password: str, actor: str | None = None) -> StaffUser:
-    """Change a password (and re-enable the account); every existing session of that user ends."""
+    """Change a password; every existing session of that user ends. A disabled account stays disabled:
+    enabling it is its own change (`enable_user`), with its own audit entry."""
     user = _existing(username)
     _check_password(password, user.username)
     user.password_hash = passwords.hash_password(password)
-    user.active = True
     user.failed_passwords, user.last_failed_password_at = 0, None
     db.session.commit()
     sessions.end_all(user.id)
@@ -84,11 +86,39 @@ def set_password(username: str, password: str, actor: str | None = None) -> Staf
     return user
 
 
-def disable_user(username: str, actor: str | None = None) -> StaffUser:
-    """Stop an account signing in; its sessions end at once."""
-    user = _existing(username)
-    user.active = False
+def _not_yourself(user: StaffUser, actor: str | None, doing: str) -> None:
+    if actor is not None and actor == user.username:
+        raise AccountError(f"You cannot {doing} your own account: ask another admin.")
+
+
+def _change_keeping_an_admin(user: StaffUser, **values) -> None:
+    """Apply `values` to an enabled admin only if another enabled admin remains, or refuse.
+
+    The condition is in the UPDATE itself, so SQLite (one writer at a time) never lets two changes at
+    once both pass it; on PostgreSQL the enabled admins' rows are locked first, so two admins demoting
+    each other at once take turns, and the second sees the first's change."""
+    admins = (StaffUser.role == "admin", StaffUser.active.is_(True))
+    db.session.execute(select(StaffUser.id).where(*admins).with_for_update())
+    other = aliased(StaffUser)
+    another = select(other.id).where(other.role == "admin", other.active.is_(True), other.id != user.id).exists()
+    changed = db.session.execute(
+        update(StaffUser).where(StaffUser.id == user.id, another).values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise AccountError(f"{user.username} is the only enabled admin: make another account an admin first.")
     db.session.commit()
+
+
+def disable_user(username: str, actor: str | None = None) -> StaffUser:
+    """Stop an account signing in; its sessions end at once. Never one's own, nor the last enabled admin."""
+    user = _existing(username)
+    _not_yourself(user, actor, "disable")
+    if user.active and user.role == "admin":
+        _change_keeping_an_admin(user, active=False)
+    else:
+        user.active = False
+        db.session.commit()
     sessions.end_all(user.id)
     audit.record(audit.ACCOUNT_DISABLED, actor, username=user.username)
     return user
@@ -103,11 +133,16 @@ def enable_user(username: str, actor: str | None = None) -> StaffUser:
 
 
 def set_role(username: str, role: str, actor: str | None = None) -> StaffUser:
-    """Give an account another role; its sessions end, so the new role applies from its next sign-in."""
+    """Give an account another role; its sessions end, so the new role applies from its next sign-in.
+    Never one's own, and never the last enabled admin's."""
     _check_role(role)
     user = _existing(username)
-    user.role = role
-    db.session.commit()
+    _not_yourself(user, actor, "change the role of")
+    if user.active and user.role == "admin" and role != "admin":
+        _change_keeping_an_admin(user, role=role)
+    else:
+        user.role = role
+        db.session.commit()
     sessions.end_all(user.id)
     audit.record(audit.ROLE_SET, actor, username=user.username, role=role)
     return user
@@ -120,6 +155,17 @@ def reset_two_factor(username: str, actor: str | None = None) -> StaffUser:
     two_factor.reset(user)
     sessions.end_all(user.id)
     audit.record(audit.TWO_FACTOR_RESET, actor, username=user.username)
+    return user
+
+
+def unlock_codes(username: str, actor: str | None = None) -> StaffUser:
+    """Let an account locked for codes (too many wrong ones in a row) try codes again, keeping its
+    authenticator app. Its sessions end, so whoever made those attempts must give the password again:
+    if it was not the account's owner, set a new password first."""
+    user = _existing(username)
+    code_attempts.reset(user)
+    sessions.end_all(user.id)
+    audit.record(audit.TWO_FACTOR_UNLOCKED, actor, username=user.username, by="admin")
     return user
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import delete, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import StaffSession, StaffUser
@@ -50,7 +51,10 @@ def start(user: StaffUser, two_factor_done: bool, created_at: datetime | None = 
 def current() -> tuple[StaffSession | None, bool]:
     """The live session named by this request's staff cookie, and whether a session there had just expired.
 
-    An expired session's row is deleted here. A live one has its "last seen" moved on.
+    An expired session's row is deleted here. A live one has its "last seen" moved on, and is then
+    detached from the database session: the request goes on with the session it began with, even if
+    another request replaces it meanwhile (a double click's first post, once its code is right), where
+    reloading the row after a commit would fail with the row gone.
     """
     token = request.cookies.get(current_app.config["STAFF_COOKIE_NAME"])
     if not token or len(token) > MAX_TOKEN_LENGTH:
@@ -70,6 +74,8 @@ def current() -> tuple[StaffSession | None, bool]:
     if at - clock.utc(row.last_seen_at) >= TOUCH_EVERY:
         row.last_seen_at = at
         db.session.commit()
+    _ = row.two_factor_done, row.user  # loaded before the row is detached (its account stays in the session)
+    db.session.expunge(row)
     return row, False
 
 
@@ -108,6 +114,7 @@ def purge_expired(app: Flask) -> int:
 def set_pending_secret(row: StaffSession, secret: str) -> None:
     db.session.execute(update(StaffSession).where(StaffSession.id == row.id).values(pending_totp_secret=secret))
     db.session.commit()
+    set_committed_value(row, "pending_totp_secret", secret)  # the row this request holds (detached) too
 
 
 def set_cookie(response: Response, token: str) -> Response:

@@ -6,6 +6,7 @@
 - Each code works once: the last time-step accepted is kept on the account, and a conditional UPDATE
   moves it forward, so a code replayed, even to another server process at the same moment, fails.
   A code from the step before or after is accepted too, for a phone's clock a little out.
+- Every code attempt, at sign-in or when enrolling, is claimed before it is checked (code_attempts.py).
 - Ten recovery codes of 16 letters and digits (80 random bits each), stored as SHA-256 and deleted
   when used; shown once.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import delete, or_, update
 
 from app.extensions import db
 from app.models import StaffRecoveryCode, StaffUser
+from app.staff.auth import code_attempts
 
 ISSUER = "Survey staff area"
 RECOVERY_CODES = 10
@@ -85,13 +87,23 @@ def use_code(user: StaffUser, code: str, at: datetime) -> bool:
 
 
 def enrol(user: StaffUser, secret: str, code: str, at: datetime) -> list[str] | None:
-    """Save the secret if `code` was made from it; returns the new recovery codes (to show once)."""
+    """Save the secret if `code` was made from it; returns the new recovery codes (to show once).
+
+    The attempt is claimed first, as at sign-in (code_attempts.py): None, unchecked, when refused."""
+    if not code_attempts.claim(user):
+        return None
     step = code_matches(secret, code, at, None)
     if step is None:
         return None
+    code_attempts.reset(user)
     user.totp_secret, user.totp_last_step = secret, step
     db.session.commit()
     return new_recovery_codes(user)
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    """Sixteen letters and digits (spaces and hyphens aside): what may still be tried when codes are locked."""
+    return len(_clean(code)) == 16
 
 
 def _code_hash(code: str) -> str:
@@ -109,7 +121,7 @@ def new_recovery_codes(user: StaffUser) -> list[str]:
 
 def use_recovery_code(user: StaffUser, code: str) -> bool:
     """Accept a recovery code once: deleting its row is the check, so two uses cannot both succeed."""
-    if len(_clean(code)) != 16:
+    if not looks_like_recovery_code(code):
         return False
     used = db.session.execute(
         delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user.id, StaffRecoveryCode.code_hash == _code_hash(code))
@@ -125,7 +137,8 @@ def recovery_codes_left(user: StaffUser) -> int:
 
 
 def reset(user: StaffUser) -> None:
-    """Forget the account's second factor (a lost phone); it enrols again at its next sign-in."""
+    """Forget the account's second factor (a lost phone), and any lockout; it enrols again at its next sign-in."""
     user.totp_secret, user.totp_last_step = None, None
+    user.failed_codes, user.last_failed_code_at = 0, None
     db.session.execute(delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user.id))
     db.session.commit()
