@@ -32,7 +32,7 @@ from tests.browser.in_use import (
     set_mode,
     visible_indicator,
 )
-from tests.browser.test_public_pages import fill_in, path_of, press
+from tests.browser.test_public_pages import fill_in, owned_server, path_of, press  # noqa: F401 (a fixture)
 from tests.helpers import FULL_ANSWERS
 
 pytestmark = pytest.mark.browser
@@ -273,6 +273,24 @@ def test_each_group_of_answers_carries_the_pages_question(walked):
 def test_nothing_scrolls_sideways_at_200_percent_text_or_400_percent_zoom(walked):
     """Finding 8: phone numbers and long words wrap; nothing sticks out at 320 px."""
     walked[1].assert_none("no sideways scroll")
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_accessibility_statement_filled_in_at_200_percent_text_and_400_percent_zoom(browser_context, owned_server, language):
+    """The statement with the owner's parts given (a longer page, an address in English inside a
+    right-to-left one): the exit button in reach, the heading on the first screen, nothing sideways."""
+    findings = Findings()
+    browser_context.clear_cookies()
+    page = browser_context.new_page()
+    set_mode(page, LARGE_TEXT)
+    try:
+        page.goto(f"{owned_server.url}/accessibility?lang={language}")
+        look(page, findings, "accessibility statement", opened=True)
+        look_in_both_modes(page, findings, "accessibility statement")
+    finally:
+        page.close()
+    for finding in ("exit in reach", "opens at its top", "heading on the first screen", "no sideways scroll"):
+        findings.assert_none(finding)
 
 
 class Keyboard:

@@ -130,6 +130,27 @@ def future_server(serve_app):
     return serve_app(SURVEY_OPENS=datetime.now(timezone.utc) + timedelta(days=3), SURVEY_CLOSES=None)
 
 
+@pytest.fixture(scope="module")
+def owned_server(serve_app):
+    """The accessibility statement with every part its owner gives: a name, a contact of several lines, dates."""
+    return serve_app(
+        ORGANISATION_NAME="West Midlands Police and the Police and Crime Commissioner",
+        ACCESSIBILITY_CONTACT="accessibility@example.org\nPhone: 0121 000 0000 (Monday to Friday, 9am to 5pm)\n"
+        "Accessibility team, Lloyd House, Colmore Circus Queensway, Birmingham B4 6NQ",
+        ACCESSIBILITY_STATEMENT_DATE=datetime(2026, 12, 1).date(),
+        ACCESSIBILITY_REVIEWED=datetime(2027, 3, 2).date(),
+    )
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_accessibility_statement_filled_in(browser_page, owned_server, language):
+    """The statement's other state: the owner's parts given (the default server shows them missing)."""
+    page, checks = browser_page, PageChecks()
+    checks.check(page, page.goto(f"{owned_server.url}/accessibility?lang={language}"), "accessibility statement, filled in")
+    assert page.locator("html").get_attribute("lang") == language
+    checks.validate_html()
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_every_public_page_in_every_state(browser_page, survey_server, closed_server, future_server, language):
     page, checks, url = browser_page, PageChecks(), survey_server.url
