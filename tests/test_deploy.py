@@ -77,6 +77,17 @@ def test_the_privacy_page_tells_of_the_address_nginx_counts(client):
     assert "counts how often each IP address starts the survey" in page
 
 
+def test_the_two_factor_posts_are_braked_per_address_like_the_sign_in():
+    http = (DEPLOY / "nginx" / "survey-http.conf").read_text()
+    server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
+    assert "limit_req_zone $survey_post_address zone=staff_codes:10m rate=10r/m;" in http  # posts only, per address
+    for path in ("/staff/login", "/staff/two-factor", "/staff/two-factor/set-up"):
+        block = server.split(f"location = {path} {{", 1)[1].split("}", 1)[0]
+        zone = "staff_sign_ins" if path == "/staff/login" else "staff_codes"
+        assert f"limit_req zone={zone} burst=5 nodelay;" in block
+        assert "error_page 429 = @staff_sign_in_refused;" in block and "proxy_pass http://survey_app;" in block
+
+
 def test_refused_sign_in_posts_are_counted_not_logged_one_by_one(monkeypatch):
     # A flood of refused sign-ins would cost more to log than to refuse: one line a minute says how many.
     import runpy

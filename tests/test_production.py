@@ -323,6 +323,30 @@ def test_nginx_refuses_a_sign_in_flood_per_address_with_its_own_page(production)
                    source="127.0.0.5")[0] == 400
 
 
+@pytest.mark.parametrize("path, source", [("/staff/two-factor", "127.0.0.6"), ("/staff/two-factor/set-up", "127.0.0.7")])
+def test_nginx_refuses_a_flood_of_codes_per_address_with_its_own_page(production, path, source):
+    # The second step's posts are braked like the sign-ins, in an allowance of their own: a burst of 5,
+    # then nginx's page; only those 5 reach the app.
+    port, _, stack = production
+    before = stack.text().count(f'"POST {path}"')
+    statuses, refused = [], None
+    for _ in range(20):
+        status, headers, body = request(port, "POST", path, "code=123456",
+                                        {"Content-Type": "application/x-www-form-urlencoded"}, source=source)
+        statuses.append(status)
+        if status == 429:
+            refused = (headers, body)
+    assert statuses[:5] == [400] * 5 and statuses.count(429) >= 12  # no CSRF token: the app's 400
+    headers, body = refused
+    assert BeautifulSoup(body, "html.parser").h1.get_text() == "Too many sign-in attempts"
+    assert headers["retry-after"] == "60" and headers["cache-control"] == "no-store"
+    time.sleep(1)
+    assert stack.text().count(f'"POST {path}"') - before == statuses.count(400)
+    # The same address's sign-in allowance is its own: a password post still reaches the app.
+    assert request(port, "POST", "/staff/login", "username=a", {"Content-Type": "application/x-www-form-urlencoded"},
+                   source=source)[0] == 400
+
+
 def test_the_logs_hold_no_address_agent_referrer_query_time_or_public_page(production):
     port, run_dir, stack = production
     Browser(port).walk(headers=MARKERS)
