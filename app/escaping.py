@@ -39,6 +39,7 @@ _CSV_QUOTES = re.compile('[,"\r\n;\t]')
 # break (a spreadsheet that splits on semicolons or tabs, or ignores the quotes, starts one there).
 # A part starting with = + - @ (a formula) or tab or CR (stripped before one) is made text with a '.
 _FORMULA_AT_CELL_START = re.compile("(?:^|(?<=[;\t\r\n]))(?=[=+\\-@\t\r])")
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 
 
 def csv_guard(text: str) -> str:
@@ -49,8 +50,11 @@ def csv_guard(text: str) -> str:
 def csv_cell(text: str) -> str:
     """A cell as it goes into a line of the CSV: guarded, then quoted as the csv module quotes (a comma,
     a quote or a line break), and also where it holds a semicolon or a tab, the other delimiters."""
-    text = _FORMULA_AT_CELL_START.sub("'", text)
-    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTES.search(text) else text
+    if _CSV_QUOTES.search(text):  # a separator or line break: guard every part, then quote
+        return '"' + _FORMULA_AT_CELL_START.sub("'", text).replace('"', '""') + '"'
+    # None of them, so only the start can start a cell: the quick way, as this runs for every
+    # free-text answer of a large export.
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 # SPSS.
