@@ -6,7 +6,7 @@ SQLite (the default, one machine):
 - synchronous (SQLITE_SYNCHRONOUS, default FULL): in WAL mode FULL syncs the log on every commit,
   so a response the respondent saw confirmed survives a power cut or kernel crash as well as a
   killed process. NORMAL syncs only at checkpoints: still safe from a killed process and never
-  corrupt, but a power cut can lose the last commits. See the README for the measured cost.
+  corrupt, but a power cut can lose the last commits. See docs/operators.md for the measured cost.
 - busy_timeout: a writer waits for the lock instead of failing with "database is locked".
 - foreign_keys: SQLite leaves them off unless asked, per connection.
 - secure_delete: deleted rows are overwritten with zeros, not just marked free, so an exited or
@@ -98,7 +98,7 @@ def forget_deleted() -> None:
     Each saved page of a draft appended a copy of its row to the WAL; secure_delete zeroes the row
     in the database pages, and this removes the copies in the log. Run outside a transaction, after
     the commit. A checkpoint that cannot finish at once (a long read elsewhere) leaves the log for
-    the next one; it never fails the request. On PostgreSQL, see the README (vacuum, WAL retention).
+    the next one; it never fails the request. On PostgreSQL, see docs/security.md (vacuum, WAL retention).
     """
     engine = db.engine
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):

@@ -1,6 +1,6 @@
 """Read a questionnaire written as an XLSForm spreadsheet (.xlsx) into the model (model.py).
 
-The supported subset and the extra columns are described in the README ("Writing a survey as an
+The supported subset and the extra columns are described in docs/survey-owners.md ("Writing a survey as an
 XLSForm"). Everything outside it is an error, never silently ignored, and a missing translation is an
 error, never a fall-back to another language. Every problem names its sheet, row and column, and all
 of them are collected, so a survey owner fixes the whole file in one round.

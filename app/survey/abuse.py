@@ -9,7 +9,7 @@
 There is deliberately no bucket shared by every client: one client could empty it and every real
 person after it would be refused. New starts without a draft are limited per client address by
 nginx (deploy/nginx/survey.conf, in nginx's memory only); the app never sees an address.
-What this does not stop is in the README ("Operations").
+What this does not stop is in docs/security.md ("Bots and floods").
 """
 
 import hashlib

@@ -130,7 +130,7 @@ def test_no_page_breaks_its_own_policy(counting_server, fresh_browser):
     page = context.new_page()
     messages = []
     page.on("console", lambda message: messages.append(message.text))
-    for path in ("/", "/help", "/privacy", "/leaving-quickly"):
+    for path in ("/", "/help", "/privacy", "/leaving-quickly", "/accessibility"):
         page.goto(counting_server.url + path)
         page.wait_for_timeout(200)
     context.close()

@@ -1,7 +1,7 @@
 """Deleted means deleted on disk: after "Exit this page" or expiry, a draft's answers are in no byte
 of the database files (SQLite's main file, WAL and shared-memory index), not only gone from its tables.
 
-On PostgreSQL the files are the server's (the README says what stays and for how long); there the
+On PostgreSQL the files are the server's (docs/security.md says what stays and for how long); there the
 tables are checked.
 """
 

@@ -163,7 +163,7 @@ def test_no_order_in_storage_follows_the_order_responses_were_sent(make_app, cap
     assert "pending_responses: SELECT *" in held
     if not sqlite:
         # PostgreSQL's heap keeps the day's rows in the order they came until they are released
-        # (the README says what a superuser can see): its ctid, a plain SELECT and ORDER BY a column
+        # (docs/security.md says what a superuser can see): its ctid, a plain SELECT and ORDER BY a column
         # that is the same for every row all show that order. The keys and the answers say nothing.
         held = {name: rho for name, rho in held.items() if name.endswith((": id", ": answers"))}
 
