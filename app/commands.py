@@ -17,7 +17,13 @@ def purge_drafts():
     from app.survey.drafts import purge_expired_drafts
     from app.survey.release import release_due
 
-    release_due()  # a command after midnight releases what is due, as a request would
+    try:
+        release_due()  # a command after midnight releases what is due, as a request would
+    except Exception as error:  # the purge must still run; the responses stay held for the next try
+        from app.extensions import db
+
+        db.session.rollback()
+        click.echo(f"Releasing the ended days failed ({type(error).__name__}); the responses stay held.", err=True)
     click.echo(f"Deleted {purge_expired_drafts()} expired drafts.")
 
 

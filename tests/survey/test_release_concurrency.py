@@ -5,7 +5,9 @@ releases fewer than the minimum (app/survey/release.py: PostgreSQL's advisory lo
 import threading
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from app import counts
 from app.extensions import db
@@ -53,4 +55,31 @@ def test_two_releasers_at_once_release_every_response_exactly_once(app, monkeypa
         markers = db.session.scalars(select(Answer.value).where(Answer.question_id == "difference_text")).all()
         assert sorted(markers) == sorted(f"marker-{index}" for index in range(HELD))  # none twice, none lost
         assert counts.kept() == counts.fresh()
+        db.session.remove()
+
+
+def test_nothing_is_released_while_another_releaser_holds_the_lock(make_app):
+    """PostgreSQL: a releaser that finds the advisory lock taken leaves the work to its holder at
+    once. SQLite: the write lock is taken before anything is read, so it waits (here past a short
+    busy timeout, and fails) rather than reading what the other is releasing."""
+    app = make_app(SQLITE_BUSY_TIMEOUT_MS=100)
+    with app.app_context():
+        for index in range(10):
+            release.hold(DAY, "en", "v", [("area", "walsall")])
+        db.session.commit()
+        other = db.engine.connect()  # the other releaser, in the middle of its transaction
+        try:
+            if other.dialect.name == "postgresql":
+                other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": release.LOCK_KEY})
+                assert release.release_ended_days(DAY + timedelta(days=1), minimum=5) == 0
+            else:
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+                with pytest.raises(OperationalError):
+                    release.release_ended_days(DAY + timedelta(days=1), minimum=5)
+                db.session.rollback()
+            assert release.waiting_count() == 10
+        finally:
+            other.rollback()
+            other.close()
+        assert release.release_ended_days(DAY + timedelta(days=1), minimum=5) == 10
         db.session.remove()
