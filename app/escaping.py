@@ -8,6 +8,7 @@ characters) and returns text that cannot leave its CSV cell, string literal or c
 - spss_text:    a label for the .sav or the .sps: one line, no control characters, cut to a byte limit.
 - spss_string:  an SPSS string literal, split with `+` into pieces that keep every line short.
 - spss_comment: an SPSS comment command: one short line ending with its period.
+- spss_name:    a variable name as it goes into SPSS syntax, or ValueError if it would break it.
 - r_string:     an R string literal in plain ASCII (escapes for everything else), split with paste0.
 - r_comment:    an R comment: one short line of ASCII, anything else shown as <U+XXXX>.
 
@@ -24,7 +25,7 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # Every C0 and C1 control, DEL, the line breaks above, the bidi controls, and lone surrogates (not
 # text at all: they cannot be written as UTF-8).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
 _BREAK_OR_TAB = re.compile(f"[\t{LINE_BREAKS}]")
 _NOT_ASCII = re.compile("[^\x20-\x7e]")
 
@@ -57,12 +58,24 @@ def csv_cell(text: str) -> str:
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
-# SPSS.
+# Shared by the scripts.
 
 
 def cut_to_bytes(text: str, limit: int) -> str:
     """The longest start of `text` that is at most `limit` bytes of UTF-8, never half a character."""
     return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+
+
+def one_line(text: str, limit: int = COMMENT_LIMIT, ascii: bool = False) -> str:
+    """Text for a comment: one line (tabs and line breaks become spaces), every other control and
+    bidi character (with `ascii`, every character beyond ASCII) shown as <U+XXXX>, at most `limit`
+    characters (cut ones end with "...")."""
+    text = _BREAK_OR_TAB.sub(" ", text)
+    text = (_NOT_ASCII if ascii else _UNSAFE).sub(lambda match: f"<U+{ord(match[0]):04X}>", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# SPSS.
 
 
 def spss_text(text: str, limit: int = 255) -> str:
@@ -96,6 +109,17 @@ def spss_comment(text: str) -> str:
     command). `/*` and `*/` are broken apart: SPSS reads them as comment marks even inside a comment."""
     line = one_line(text, COMMENT_LIMIT).replace("/*", "/ *").replace("*/", "* /").rstrip(" .")
     return f"* {line}."
+
+
+_SPSS_NAME = re.compile(r"[A-Za-z@#$_][A-Za-z0-9_.@#$]*")
+
+
+def spss_name(name: str) -> str:
+    """`name` if SPSS syntax can hold it as a variable name as it stands (letters, digits, _ . @ # $,
+    at most 64 bytes, not ending in a period, which would end the command); else ValueError."""
+    if not _SPSS_NAME.fullmatch(name) or name.endswith(".") or len(name.encode()) > 64:
+        raise ValueError(f"{name!r} cannot be an SPSS variable name (letters, digits, _ . @ # $, up to 64, no final period)")
+    return name
 
 
 # R.
@@ -133,26 +157,6 @@ def r_string(text: str, indent: str = "    ") -> str:
     return "paste0(\n" + ",\n".join(f'{indent}"{piece}"' for piece in pieces) + ")"
 
 
-def one_line(text: str, limit: int = COMMENT_LIMIT, ascii: bool = False) -> str:
-    """Text for a comment: one line (tabs and line breaks become spaces), every other control and
-    bidi character (with `ascii`, every character beyond ASCII) shown as <U+XXXX>, at most `limit`
-    characters (cut ones end with "...")."""
-    text = _BREAK_OR_TAB.sub(" ", text)
-    text = (_NOT_ASCII if ascii else _UNSAFE).sub(lambda match: f"<U+{ord(match[0]):04X}>", text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def r_comment(text: str) -> str:
     """An R comment line in plain ASCII, as the rest of the script: "# " and one_line(text, ascii=True)."""
     return "# " + one_line(text, ascii=True)
-
-
-_SPSS_NAME = re.compile(r"[A-Za-z@#$_][A-Za-z0-9_.@#$]*")
-
-
-def spss_name(name: str) -> str:
-    """`name` if SPSS syntax can hold it as a variable name as it stands (letters, digits, _ . @ # $,
-    at most 64 bytes, not ending in a period, which would end the command); else ValueError."""
-    if not _SPSS_NAME.fullmatch(name) or name.endswith(".") or len(name.encode()) > 64:
-        raise ValueError(f"{name!r} cannot be an SPSS variable name (letters, digits, _ . @ # $, up to 64, no final period)")
-    return name
