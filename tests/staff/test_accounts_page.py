@@ -140,3 +140,29 @@ def test_a_locked_account_is_shown_and_an_admin_unlocks_it(app, staff):
         event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
         assert (event.actor, event.action, event.details) == (USERNAME, "two_factor_unlocked", {"username": "kim", "by": "admin"})
     assert "Unlocked two-factor codes for kim" in soup(staff.get("/staff/audit")).get_text()
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app):
+    import threading
+
+    make_user(app, "kim", role="admin")
+    make_user(app, "lee", role="admin")
+    start, outcomes = threading.Barrier(2), []
+
+    def demote(actor, target):
+        with app.app_context():
+            start.wait()
+            try:
+                auth.set_role(target, "viewer", actor=actor)
+                outcomes.append("demoted")
+            except auth.AccountError:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in (("kim", "lee"), ("lee", "kim"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["demoted", "refused"]
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser.role).order_by(StaffUser.username)).all().count("admin") == 1
