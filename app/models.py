@@ -189,6 +189,8 @@ class StaffUser(db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     failed_passwords: Mapped[int] = mapped_column(default=0)  # in a row, since the last success
     last_failed_password_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-factor code attempts since the last right code, each counted when claimed, before its check
+    # (app/staff/auth/code_attempts.py); 10 locks the account for codes. And when the last was claimed.
     failed_codes: Mapped[int] = mapped_column(default=0)
     last_failed_code_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
