@@ -218,11 +218,12 @@ def check_syntax(questionnaire: Questionnaire) -> dict[str, str]:
     commands = spss_commands(syntax)
     *comments, mrsets = commands
     assert len(comments) == 2 and all(len(c) == 1 and c[0].startswith("* ") for c in comments)
-    assert mrsets[0] == "MRSETS" and mrsets[-1] == "  /DISPLAY NAME=[ALL]."
+    assert mrsets[0] == "MRSETS" and mrsets[-1] == "  /DISPLAY NAME=ALL."
     # Each subcommand on a line of its own; every other line continues one.
     for line in mrsets[1:]:
         assert re.match(r"  /(MDGROUP NAME=\$\S+ LABEL='|DISPLAY )|    (\+ '|CATEGORYLABELS=|VARIABLES=|\S+$)", line), line
-    multiple = [q for q in questionnaire.questions.values() if q.kind is Kind.MULTIPLE]
+    multiple = [q for q in questionnaire.questions.values() if q.kind is Kind.MULTIPLE
+                and len([o for o in q.options if o.code != "prefer_not_to_say"]) >= 2]
     assert sum(line.startswith("  /MDGROUP") for line in mrsets) == len(multiple)
     return set_labels(mrsets)
 
@@ -241,10 +242,20 @@ def test_the_syntax_stays_one_command_with_carriage_returns_and_controls(app):
 
 def test_a_long_set_label_is_split_and_cut_within_spss_limits(app, from_the_reader):
     form = Questionnaire(version="l1", title=_l("T"), purpose=_l("T"), minutes=1, pages=(Page("p", _l("P"), (
-        Question("m", _l(LONG + "é'"), Kind.MULTIPLE, (Option("a", _l("A")),)),)),))
+        Question("m", _l(LONG + "é'"), Kind.MULTIPLE, (Option("a", _l("A")), Option("b", _l("B")))),)),))
     with app.app_context():
         labels = check_syntax(form)
     assert labels["m"] == escaping.cut_to_bytes(LONG, 255) and len(labels["m"].encode()) == 255
+
+
+def test_a_question_with_one_set_variable_is_left_out_and_display_takes_all_without_brackets(app):
+    # SPSS (and PSPP) refuse the whole MRSETS command for a set of one variable, or for NAME=[ALL].
+    form = Questionnaire(version="o1", title=_l("T"), purpose=_l("T"), minutes=1, pages=(Page("p", _l("P"), (
+        Question("one", _l("One"), Kind.MULTIPLE, (Option("a", _l("A")), Option("prefer_not_to_say", _l("No")))),
+        Question("two", _l("Two"), Kind.MULTIPLE, (Option("a", _l("A")), Option("b", _l("B")))),
+    )),))
+    with app.app_context():
+        assert check_syntax(form) == {"two": "Two"}
 
 
 def test_names_spss_cannot_hold_are_refused_not_written(app):
@@ -254,21 +265,29 @@ def test_names_spss_cannot_hold_are_refused_not_written(app):
         spss.multiple_response_syntax(form, "x.sav")
 
 
-@pytest.mark.parametrize("questionnaire", ["reader", "direct"])
-def test_the_sav_labels_are_one_line_within_spss_limits(app, rows, from_the_reader, tmp_path, questionnaire):
-    questionnaire = from_the_reader if questionnaire == "reader" else direct()
-    # The direct one's code with quotes cannot name a .sav variable (refused above): left out here.
-    questionnaire = Questionnaire(version="s1", title=_l("T"), purpose=_l("T"), minutes=1, pages=tuple(
+def sav_safe(questionnaire: Questionnaire) -> Questionnaire:
+    """The questionnaire without options whose code cannot name a .sav variable (direct()'s code with
+    quotes: pyreadstat refuses it, and the syntax refuses it, above)."""
+    return Questionnaire(version="s1", title=_l("T"), purpose=_l("T"), minutes=1, pages=tuple(
         Page(page.id, page.title, tuple(
             dataclasses.replace(q, options=tuple(o for o in q.options if re.fullmatch(r"\w+", o.code)))
             for q in page.questions
         )) for page in questionnaire.pages
     ))
+
+
+def spss_zip_in(app, rows, questionnaire, folder) -> None:
     responses_for(rows, questionnaire)
     with app.app_context():
         path, _ = spss.spss_zip(questionnaire)
         with zipfile.ZipFile(path) as archive:
-            archive.extractall(tmp_path)
+            archive.extractall(folder)
+
+
+@pytest.mark.parametrize("questionnaire", ["reader", "direct"])
+def test_the_sav_labels_are_one_line_within_spss_limits(app, rows, from_the_reader, tmp_path, questionnaire):
+    questionnaire = sav_safe(from_the_reader if questionnaire == "reader" else direct())
+    spss_zip_in(app, rows, questionnaire, tmp_path)
     _, meta = pyreadstat.read_sav(str(tmp_path / "survey-responses.sav"))
     texts = [*meta.column_labels, *(label for labels in meta.variable_value_labels.values() for label in labels.values())]
     for text in texts:
@@ -281,6 +300,25 @@ def test_the_sav_labels_are_one_line_within_spss_limits(app, rows, from_the_read
                 read = meta.variable_value_labels[question.id]
                 assert [read[n] for n in sorted(read) if n < spss.RETIRED] == [escaping.spss_text(label, 120) for label in labels]
                 assert meta.column_names_to_labels[question.id] == escaping.spss_text(text)
+
+
+@pytest.mark.skipif(shutil.which("pspp") is None, reason="PSPP is not installed (apt-get install pspp)")
+@pytest.mark.parametrize("questionnaire", ["reader", "direct"])
+def test_pspp_runs_the_syntax_as_one_command_and_nothing_else(app, rows, from_the_reader, tmp_path, questionnaire):
+    # PSPP, GNU's SPSS, runs HOST commands (without --safer): the old syntax ran one from a label.
+    questionnaire = sav_safe(from_the_reader if questionnaire == "reader" else direct())
+    spss_zip_in(app, rows, questionnaire, tmp_path)
+    (tmp_path / "run.sps").write_text("GET FILE='survey-responses.sav'.\n"
+                                      "INSERT FILE='survey-responses.sps' SYNTAX=INTERACTIVE.\n"
+                                      "SAVE OUTFILE='with-sets.sav'.\n")
+    result = subprocess.run(["pspp", "-o", "output.txt", "run.sps"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in (tmp_path / "output.txt").read_text()
+    assert not list(tmp_path.glob("pwned*"))
+    _, meta = pyreadstat.read_sav(str(tmp_path / "with-sets.sav"))
+    with app.app_context():
+        expected = check_syntax(questionnaire)
+    assert {name: s["label"] for name, s in meta.mr_sets.items()} == {name: label.rstrip() for name, label in expected.items()}
 
 
 # CSV: every CSV the service writes.

@@ -285,7 +285,7 @@ def test_option_numbers_do_not_depend_on_the_data(staff, rows, tmp_path):
 
 def test_the_syntax_defines_a_multiple_response_set_per_multiple_choice_question(staff, responses, tmp_path):
     frame, _, syntax = spss_files(staff, tmp_path)
-    assert syntax.startswith("* ") and syntax.rstrip().endswith("/DISPLAY NAME=[ALL].")
+    assert syntax.startswith("* ") and syntax.rstrip().endswith("/DISPLAY NAME=ALL.")
     assert "\r\n" in syntax
     multiple = [q for q in QUESTIONNAIRE.questions.values() if q.kind.value == "multiple"]
     assert syntax.count("/MDGROUP") == len(multiple)
@@ -302,7 +302,7 @@ def test_a_quote_in_a_set_label_is_doubled():
     from flask_babel import lazy_gettext as _l
 
     questionnaire = Questionnaire("t", _l("T"), _l("T"), (Page("p", _l("P"), (
-        Question("pets", _l("Your pet's names?"), Kind.MULTIPLE, (Option("cat", _l("Cat")),)),)),), 1)
+        Question("pets", _l("Your pet's names?"), Kind.MULTIPLE, (Option("cat", _l("Cat")), Option("dog", _l("Dog")))),)),), 1)
     from flask import Flask
     from flask_babel import Babel
 

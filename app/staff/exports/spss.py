@@ -142,7 +142,8 @@ def _number(column: Column, values: list[str], numbers: dict[str, int]) -> float
 
 
 def multiple_response_syntax(questionnaire: Questionnaire, sav_name: str) -> str:
-    """SPSS syntax defining one multiple dichotomy set per multiple-choice question ("Prefer not to say" left out).
+    """SPSS syntax defining one multiple dichotomy set per multiple-choice question ("Prefer not to say" left out)
+    with two options or more.
 
     Every text goes in through app.escaping: each subcommand starts its own indented line, a label
     is one string (split with + when long), and only the command's last line ends with a period."""
@@ -155,12 +156,14 @@ def multiple_response_syntax(questionnaire: Questionnaire, sav_name: str) -> str
         for question in questionnaire.questions.values():
             if question.kind is not Kind.MULTIPLE:
                 continue
-            label = spss_string(str(question.summary_label or question.text), LABEL_LIMIT)
             names = [spss_name(f"{question.id}.{o.code}") for o in question.options if o.code != "prefer_not_to_say"]
+            if len(names) < 2:  # a set needs two variables: one would make SPSS refuse every set
+                continue
+            label = spss_string(str(question.summary_label or question.text), LABEL_LIMIT)
             lines.append(f"  /MDGROUP NAME=${spss_name(question.id)} LABEL={label}")
             lines.append("    CATEGORYLABELS=COUNTEDVALUES VALUE=1")
             lines.extend(f"    VARIABLES={names[0]}" if i == 0 else f"    {name}" for i, name in enumerate(names))
-    lines += ["  /DISPLAY NAME=[ALL].", ""]
+    lines += ["  /DISPLAY NAME=ALL.", ""]  # brackets only around set names: SPSS refuses [ALL]
     return "\r\n".join("\r\n".join(line.split("\n")) for line in lines)
 
 
