@@ -186,10 +186,10 @@ def _upsert(model, keys: list[str], rows: list[dict]) -> None:
     if not rows:
         return
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model)
+    statement = dialect.insert(model.__table__)
     column = model.__table__.c.responses
     statement = statement.on_conflict_do_update(index_elements=keys, set_={"responses": column + statement.excluded.responses})
-    db.session.execute(statement, rows)
+    db.session.connection().execute(statement, rows)  # Core: the ORM's bulk path doubled a release's time
 
 
 def rebuild() -> None:

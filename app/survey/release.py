@@ -25,8 +25,10 @@ on SQLite no respondent waits on the write lock for longer than one chunk). Each
 the minimum (the last takes what would otherwise be left below it) and is a random subset of the
 batch, the held ids being random: comparing the pages between two chunks singles out nobody and
 orders nothing. One releaser at a time across every server: PostgreSQL's transaction-level
-advisory lock (a process that finds it taken leaves the work to the one holding it), SQLite's
-write lock taken first (BEGIN IMMEDIATE). Rows are claimed by deleting them, so each is released once.
+advisory lock (a process that finds it taken leaves the work to the one holding it); on SQLite a
+lock file beside the database (the same), and the write lock taken before anything is read (BEGIN
+IMMEDIATE). Rows are claimed by deleting them, so each is released once. On SQLite a releaser
+pauses after each chunk as long as the chunk took, so respondents' writes wait at most one chunk.
 
 When: a request that notices a release is due (the first after midnight, in each process) checks
 with one indexed query whether anything of an ended day is held, and if so releases it in a thread
@@ -35,12 +37,14 @@ same at once. After the survey closes, a remainder below the minimum stays held 
 decides: `responses release --below-minimum` or `responses discard-held` (both audited).
 """
 
+import fcntl
 import json
 import logging
 import random
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app
@@ -59,9 +63,9 @@ log = logging.getLogger(__name__)
 # row fits in its B-tree page: SQLite's limit for a WITHOUT ROWID row before overflow pages is
 # about 1,000 bytes with 4 KB pages; PostgreSQL moves values over about 2 KB to TOAST.
 PIECE_LENGTH = 600
-# Responses released per transaction: about 2 MB of held rows in memory, and (bench/release) well
-# under a second of SQLite's write lock.
-CHUNK = 2_000
+# Responses released per transaction: about half a megabyte of held rows in memory, and
+# (bench/release) a fraction of a second of SQLite's write lock.
+CHUNK = 500
 # Any fixed number: the key of the PostgreSQL advisory lock only releasers take.
 LOCK_KEY = 0x52454C45415345  # "RELEASE"
 RETRY_SECONDS = 60  # after a failure, or while another process holds the lock
@@ -98,19 +102,44 @@ def _release(today: date, minimum: int) -> tuple[int, bool]:
     """(responses released, whether this process saw the work through rather than finding it taken)."""
     day = batch_day(today)
     released = 0
-    while True:
-        chunk = _release_chunk(today, max(minimum, 1), day)
-        if chunk is None:
-            break
-        released += chunk
-        if not chunk:
-            break
+    with _sole_releaser() as sole:
+        chunk = 0 if sole else None
+        while sole:
+            began = time.monotonic()
+            chunk = _release_chunk(today, max(minimum, 1), day)
+            if not chunk:
+                break
+            released += chunk
+            if db.engine.dialect.name == "sqlite":
+                # One writer at a time: leave the write lock to respondents for as long as a chunk held it.
+                time.sleep(time.monotonic() - began)
     if released:
         forget_deleted()  # the held rows' copies in SQLite's WAL were in the order they were sent
         # PostgreSQL's heap keeps deleted rows until their space is reused: the held rows were in
         # the order they were sent, and exited drafts held answers.
         compact_postgres(("pending_responses", "drafts", "sent_drafts"))
     return released, chunk is not None
+
+
+@contextmanager
+def _sole_releaser():
+    """SQLite: True if no other process or thread is releasing (a lock file beside the database, held
+    for the whole release so its pauses are respondents', not another releaser's). PostgreSQL: True;
+    its advisory lock is taken per transaction."""
+    database = db.engine.url.database
+    if db.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        yield True
+        return
+    with open(f"{database}-release.lock", "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def batch_day(today: date) -> date:
@@ -180,9 +209,10 @@ def _release_chunk(today: date, minimum: int, day: date) -> int | None:
         rows = json.loads("".join(piece.answers for piece in response_parts))
         released.append((on, rows))
         answers.extend({"response_id": response_id, "question_id": q, "value": v} for q, v in rows)
-    db.session.execute(insert(Response), responses)
+    # Core inserts: the ORM's bulk path took longer than SQLite's own work (bench/release).
+    db.session.connection().execute(insert(Response.__table__), responses)
     if answers:
-        db.session.execute(insert(Answer), answers)
+        db.session.connection().execute(insert(Answer.__table__), answers)
     counts.add(counts.of_responses(released))  # the dashboard's counts move with the responses
     db.session.commit()
     return len(held)
