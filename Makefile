@@ -53,10 +53,12 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null)
 	@test -f $(AXE) || (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent)
 
-# R runs the labelling script the staff export offers (tests/staff/test_export_formats.py).
+# R runs the labelling script the staff export offers, and PSPP (GNU's SPSS) its syntax file, so the
+# tests see that no label can run a command in either (tests/staff/test_export_*.py).
 r-deps:
-	@command -v Rscript >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core >/dev/null)
+	@command -v Rscript >/dev/null && command -v pspp >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		r-base-core pspp >/dev/null)
 
 # bench/export compares the CSV export with the sqlite3 tool reading the same table.
 bench-deps:

@@ -46,8 +46,9 @@ def problems(questions: list[tuple[Question, int]], option_rows: dict[Option, in
             yield where, f"the export column {name!r} of {what} is also the column of {other}{case}; rename one of them"
             continue
         taken[name.lower()] = (name, what)
-        if not SPSS_NAME.fullmatch(name) or name.lower() in SPSS_RESERVED:
+        # A name ending in "." would end an SPSS command where it stands at the end of a syntax line.
+        if not SPSS_NAME.fullmatch(name) or name.endswith(".") or name.lower() in SPSS_RESERVED:
             yield where, (f"the export column {name!r} of {what} is not a name SPSS accepts: a letter, then letters,"
-                          " digits, _ or . (no -), and not a word such as and, or, not")
+                          " digits, _ or . (no -, not ending in .), and not a word such as and, or, not")
         elif len(name.encode()) > SPSS_NAME_BYTES:
             yield where, f"the export column {name!r} of {what} is longer than SPSS's {SPSS_NAME_BYTES} characters; use shorter names"

@@ -317,9 +317,11 @@ def test_a_question_named_like_an_option_column_before_it_is_refused(tmp_path):
     ("language", "the export column 'language' of question 'language' (survey row 12) is also the column of"
                  " the export's own column 'language'; rename one of them"),
     ("q-dash", "the export column 'q-dash' of question 'q-dash' (survey row 12) is not a name SPSS accepts: a letter,"
-               " then letters, digits, _ or . (no -), and not a word such as and, or, not"),
+               " then letters, digits, _ or . (no -, not ending in .), and not a word such as and, or, not"),
     ("_q", "the export column '_q' of question '_q' (survey row 12) is not a name SPSS accepts: a letter,"
-           " then letters, digits, _ or . (no -), and not a word such as and, or, not"),
+           " then letters, digits, _ or . (no -, not ending in .), and not a word such as and, or, not"),
+    ("q.", "the export column 'q.' of question 'q.' (survey row 12) is not a name SPSS accepts: a letter,"
+           " then letters, digits, _ or . (no -, not ending in .), and not a word such as and, or, not"),
     ("q" * 65, f"the export column '{'q' * 65}' of question '{'q' * 65}' (survey row 12) is longer than SPSS's 64"
                " characters; use shorter names"),
 ])
