@@ -87,6 +87,9 @@ def two_factor():
     if wait:
         return _too_many(form, "staff/two_factor.html", wait)
     if not auth.check_code(row.user, form.code.data):
+        if auth.code_attempts.refused() and not auth.codes_locked(row.user):
+            # Another post claimed this attempt a moment ago (sent at once): nothing was checked.
+            return _too_many(form, "staff/two_factor.html", auth.code_wait(row.user))
         form.code.errors = [_("The code is not right, or was used already. Enter the newest code from your app.")]
         return render_template("staff/two_factor.html", form=form), 200
     username = row.user.username
@@ -117,6 +120,9 @@ def two_factor_setup():
         return _too_many(form, "staff/two_factor_setup.html", wait, **{k: v for k, v in page.items() if k != "form"})
     codes = totp.enrol(row.user, secret, form.code.data, auth.clock.now())
     if codes is None:
+        if auth.code_attempts.refused() and not auth.codes_locked(row.user):
+            return _too_many(form, "staff/two_factor_setup.html", auth.code_wait(row.user),
+                             **{k: v for k, v in page.items() if k != "form"})
         auth.code_failed(row.user)  # guessing here is throttled like the sign-in step
         form.code.errors = [_("The code is not right. Enter the newest code your app shows for this account.")]
         return render_template("staff/two_factor_setup.html", **page), 200

@@ -116,6 +116,9 @@ def test_finding_wrong_codes_sent_at_once_are_checked_once_per_allowed_attempt(s
     assert set(statuses) <= {200, 429}  # the form again, or "wait": never an error
     assert len(checked) == allowed
     assert attempts(app) == before + allowed  # each check was counted; nothing else was
+    # "Not right" only for a code that was checked; every other post is told to wait (429), except on a
+    # locked account, whose page says it is locked and what unlocks it.
+    assert statuses.count(200) == (PARALLEL if before == code_attempts.LOCKOUT else allowed)
 
 
 @pytest.mark.parametrize("before", [0, 3])
@@ -217,3 +220,4 @@ def test_wrong_set_up_codes_sent_at_once_are_checked_once_per_allowed_attempt(se
     statuses = post_at_once(port, staff_cookie(client), token, codes, "/staff/two-factor/set-up")
     assert set(statuses) <= {200, 429}
     assert len(checked) == 1 and attempts(app) == 4
+    assert statuses.count(200) == 1  # the one checked; every other post is told to wait

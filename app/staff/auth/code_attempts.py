@@ -46,6 +46,7 @@ def claim(user: StaffUser, past_lockout: bool = False) -> bool:
     `past_lockout` is for a recovery code, which may still be tried when codes are locked.
     """
     attempts = user.failed_codes
+    g.staff_code_refused = True  # until claimed: the view then answers "wait", having checked nothing
     if (attempts >= LOCKOUT and not past_lockout) or wait(user):
         return False  # decided from the row already read: a flood of refusals writes nothing
     at = clock.now()
@@ -65,12 +66,19 @@ def claim(user: StaffUser, past_lockout: bool = False) -> bool:
         set_committed_value(user, "failed_codes", attempts + 1)
         set_committed_value(user, "last_failed_code_at", at)
     g.staff_code_claimed = claimed == 1
+    g.staff_code_refused = claimed != 1
     return claimed == 1
 
 
 def claimed() -> bool:
     """Whether this request claimed an attempt (and so checked a code); asked once."""
     return g.pop("staff_code_claimed", False)
+
+
+def refused() -> bool:
+    """Whether this request's attempt was refused before any check (a wait, a lock, or another post
+    claimed it first); asked once."""
+    return g.pop("staff_code_refused", False)
 
 
 def reset(user: StaffUser) -> None:
