@@ -6,9 +6,6 @@ from flask.cli import AppGroup, with_appcontext
 
 drafts_cli = AppGroup("drafts", help="Answers in progress.")
 
-# Audit trail actions of the two decisions below (app/staff/audit.py shows an unknown action by its name).
-RELEASE_BELOW_MINIMUM = "release_below_minimum"
-DISCARD_HELD = "discard_held"
 
 
 @drafts_cli.command("purge")
@@ -63,7 +60,7 @@ def release_responses(below_minimum: bool, yes: bool):
     if not yes:
         click.confirm("Release them now?", abort=True)
     released = release_ended_days(today, minimum=1)
-    _audit(RELEASE_BELOW_MINIMUM, responses=released, minimum=minimum)
+    _audit("RELEASE_BELOW_MINIMUM", responses=released, minimum=minimum)
     click.echo(f"Released {released} responses below the minimum.")
 
 
@@ -81,7 +78,7 @@ def discard_held(yes: bool):
     if not yes:
         click.confirm("Delete them?", abort=True)
     discarded = discard_ended(today)
-    _audit(DISCARD_HELD, responses=discarded, minimum=current_app.config["RELEASE_MIN_RESPONSES"])
+    _audit("DISCARD_HELD", responses=discarded, minimum=current_app.config["RELEASE_MIN_RESPONSES"])
     click.echo(f"Discarded {discarded} held responses.")
 
 
@@ -102,9 +99,10 @@ def _closed_and_held(today) -> int:
 
 
 def _audit(action: str, **details) -> None:
+    """Record one of app/staff/audit.py's actions, named by its constant (imported late: the CLI loads first)."""
     from app.staff import audit
 
-    audit.record(action, None, **details)
+    audit.record(getattr(audit, action), None, **details)
 
 
 def init_app(app: Flask) -> None:

@@ -33,6 +33,9 @@ TWO_FACTOR_RESET = "two_factor_reset"
 TWO_FACTOR_LOCKED = "two_factor_locked"  # too many wrong codes in a row: codes are refused
 TWO_FACTOR_UNLOCKED = "two_factor_unlocked"  # by an admin, or by the account's own recovery code
 SESSIONS_ENDED = "sessions_ended"
+# After the survey closes, a remainder of held responses below RELEASE_MIN_RESPONSES (`flask responses ...`).
+RELEASE_BELOW_MINIMUM = "release_below_minimum"
+DISCARD_HELD = "discard_held"
 
 
 def record(action: str, actor: str | None, **details) -> AuditEvent:
@@ -117,6 +120,12 @@ def describe(event: AuditEvent) -> str:
         return _("Unlocked two-factor codes for %(username)s", username=d.get("username"))
     if event.action == SESSIONS_ENDED:
         return _("Ended the sessions of %(username)s (%(count)s)", username=d.get("username"), count=d.get("sessions"))
+    if event.action == RELEASE_BELOW_MINIMUM:
+        return _("Released %(responses)s held responses below the minimum of %(minimum)s",
+                 responses=d.get("responses"), minimum=d.get("minimum"))
+    if event.action == DISCARD_HELD:
+        return _("Discarded %(responses)s held responses, fewer than the minimum of %(minimum)s",
+                 responses=d.get("responses"), minimum=d.get("minimum"))
     if event.action == SIGN_OUT:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:
