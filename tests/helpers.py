@@ -114,7 +114,7 @@ def stored_values(app) -> list[str]:
 
 
 def release_today(app) -> int:
-    """Release the responses held for today, as the first request after midnight would tomorrow."""
+    """Release everything held for today (whatever the minimum), as `responses release --below-minimum` would tomorrow."""
     from datetime import timedelta
 
     from app.extensions import db
