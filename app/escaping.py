@@ -9,6 +9,7 @@ characters) and returns text that cannot leave its CSV cell, string literal or c
 - spss_string:  an SPSS string literal, split with `+` into pieces that keep every line short.
 - spss_comment: an SPSS comment command: one short line ending with its period.
 - spss_name:    a variable name as it goes into SPSS syntax, or ValueError if it would break it.
+- stata_text:   a label for the Stata .dta file: one line, no control characters, cut to a limit.
 - r_string:     an R string literal in plain ASCII (escapes for everything else), split with paste0.
 - r_comment:    an R comment: one short line of ASCII, anything else shown as <U+XXXX>.
 
@@ -120,6 +121,22 @@ def spss_name(name: str) -> str:
     if not _SPSS_NAME.fullmatch(name) or name.endswith(".") or len(name.encode()) > 64:
         raise ValueError(f"{name!r} cannot be an SPSS variable name (letters, digits, _ . @ # $, up to 64, no final period)")
     return name
+
+
+# Stata.
+
+STATA_LABEL_BYTES = 32_000  # Stata's most for any label; pyreadstat reads no more of a value label
+
+
+def stata_text(text: str, limit: int) -> str:
+    """A label for the .dta file, one line as spss_text makes it (tabs and line breaks become spaces,
+    other control and bidi characters are dropped), cut to `limit` characters (Stata counts characters:
+    variable labels 80, value labels 32,000) and to 32,000 bytes.
+
+    The file itself could hold a line break, but Stata shows a label on one line of its tables, and
+    the file is binary: no quote needs escaping."""
+    text = _UNSAFE.sub("", _BREAK_OR_TAB.sub(" ", text))
+    return cut_to_bytes(text[:limit], STATA_LABEL_BYTES)
 
 
 # R.

@@ -155,6 +155,28 @@ def test_spss_names_that_would_break_the_syntax_are_refused(name):
         escaping.spss_name(name)
 
 
+# Stata.
+
+
+@CASES
+@pytest.mark.parametrize("limit", [80, 32_000])
+def test_a_stata_label_is_one_line_of_printable_text_within_the_limits(text, limit):
+    label = escaping.stata_text(text, limit)
+    one_line_of_script(label)
+    assert len(label) <= limit and len(label.encode()) <= 32_000
+    expected = UNSAFE.sub("", re.sub(f"[\t{escaping.LINE_BREAKS}]", " ", text))
+    assert expected.startswith(label)
+    if len(expected) <= limit and len(expected.encode()) <= 32_000:
+        assert label == expected
+    else:  # cut by characters, or by bytes never within a character
+        assert len(label) == limit or len(label.encode()) > 32_000 - 4
+
+
+def test_a_stata_label_counts_characters_not_bytes():
+    assert escaping.stata_text("ٹ" * 100, 80) == "ٹ" * 80  # 160 bytes: Stata takes 80 characters of any script
+    assert escaping.stata_text("ٹ" * 20_000, 32_000) == "ٹ" * 16_000  # 32,000 bytes
+
+
 # R.
 
 
