@@ -13,6 +13,7 @@ per response per coded column, plus the ids and typed answers (see the README fo
 
 import math
 import zipfile
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy
@@ -58,32 +59,52 @@ def _label(text: str, limit: int = LABEL_LIMIT) -> str:
     return spss_text(text, limit)
 
 
-def metadata(questionnaire: Questionnaire) -> dict:
-    """pyreadstat's keyword arguments for the labels, missing values and measures of every variable."""
-    labels = dict(FIXED_LABELS)
-    value_labels, missing, measure = {}, {}, {}
+@dataclass(frozen=True)
+class Variable:
+    """What one column of the data frame means, in English and as typed: each format applies its own
+    limits and escaping (SPSS here, Stata in stata.py), so both files say the same."""
+
+    name: str
+    label: str
+    value_labels: dict[int, str] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)  # the numbers declared user-missing
+    measure: str | None = None
+
+
+def variables(questionnaire: Questionnaire) -> list[Variable]:
+    """Every column of data_frame() in its order, with its labels, missing values and measure."""
+    result = [Variable(name, label) for name, label in FIXED_LABELS.items()]
     with force_locale("en"):
         for column in columns(questionnaire):
             question = column.question
             text = str(question.summary_label or question.text)
             if column.option_code is not None:
-                option = question.option(column.option_code)
-                labels[column.header] = _label(f"{text}: {option.label}")
-                value_labels[column.header] = {NOT_CHOSEN: "Not chosen", CHOSEN: _label(str(option.label), VALUE_LABEL_LIMIT)}
-                measure[column.header] = "nominal"
+                option = str(question.option(column.option_code).label)
+                result.append(Variable(column.header, f"{text}: {option}", {NOT_CHOSEN: "Not chosen", CHOSEN: option},
+                                       measure="nominal"))
             elif question.kind is Kind.TEXT:
-                labels[column.header] = _label(text)
-                measure[column.header] = "nominal"
+                result.append(Variable(column.header, text, measure="nominal"))
             else:
-                labels[column.header] = _label(text)
                 numbers = option_numbers(question)
-                named = {numbers[o.code]: _label(str(o.label), VALUE_LABEL_LIMIT) for o in question.options}
+                named = {numbers[o.code]: str(o.label) for o in question.options}
                 named[RETIRED] = "An answer no longer offered"
-                value_labels[column.header] = dict(sorted(named.items()))
                 declared = [number for number in USER_MISSING if number in numbers.values()]
-                if declared:
-                    missing[column.header] = declared
-                measure[column.header] = "ordinal" if question.kind is Kind.SCALE else "nominal"
+                measure = "ordinal" if question.kind is Kind.SCALE else "nominal"
+                result.append(Variable(column.header, text, dict(sorted(named.items())), declared, measure))
+    return result
+
+
+def metadata(questionnaire: Questionnaire) -> dict:
+    """pyreadstat's keyword arguments for the labels, missing values and measures of every variable."""
+    labels, value_labels, missing, measure = {}, {}, {}, {}
+    for variable in variables(questionnaire):
+        labels[variable.name] = _label(variable.label)
+        if variable.value_labels:
+            value_labels[variable.name] = {n: _label(text, VALUE_LABEL_LIMIT) for n, text in variable.value_labels.items()}
+        if variable.missing:
+            missing[variable.name] = variable.missing
+        if variable.measure:
+            measure[variable.name] = variable.measure
     return {
         "column_labels": labels,
         "variable_value_labels": value_labels,
