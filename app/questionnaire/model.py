@@ -3,8 +3,8 @@
 They compare and hash by identity (eq=False): each page or question is one object for the life of
 the process.
 
-Texts are `Text` (xlsform.py reads them from the spreadsheet, which carries every translation), or
-plain strings in questionnaires built by hand (tests).
+Texts are `Text` (xlsform.py reads them from the spreadsheet, which carries every translation the survey
+has), or plain strings in questionnaires built by hand (tests).
 """
 
 from dataclasses import dataclass, field
@@ -18,13 +18,15 @@ from app.questionnaire.conditions import Condition
 
 @dataclass(frozen=True)
 class Text:
-    """One text in every language of the service, shown in the language of the current request.
+    """One text in every language of the survey, shown in the language of the current request.
 
-    Outside a request (the command line) it is the default language's; `in_language` picks one.
+    Outside a request (the command line) it is the default language's; `in_language` picks one. A
+    language the survey does not have gets the default language's text: staff pages and exports ask
+    for English, and a survey written only in Polish answers in Polish.
     Equal texts compare equal, so options of one group share a fieldset.
     """
 
-    translations: tuple[tuple[str, str], ...]  # (language code, text), every language of the service
+    translations: tuple[tuple[str, str], ...]  # (language code, text), every language of the survey
     default_language: str = "en"
 
     def in_language(self, language: str) -> str:
@@ -107,9 +109,11 @@ class Page:
 class Questionnaire:
     version: str  # recorded with every response; bump it when questions change
     title: object  # the start page heading
-    purpose: object  # the start page's first paragraph: who asks, and why
+    purpose: object | None  # the start page's first paragraph: who asks, and why (none: no paragraph)
     pages: tuple[Page, ...]
     minutes: int  # how long it takes, said on the start page
+    # The languages a respondent can choose, the default first: the ones its file has texts in.
+    languages: tuple[str, ...] = ("en",)
     questions: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -5,12 +5,17 @@ XLSForm"). Everything outside it is an error, never silently ignored, and a miss
 error, never a fall-back to another language. Every problem names its sheet, row and column, and all
 of them are collected, so a survey owner fixes the whole file in one round.
 
+The survey's languages are the ones its file has (any of those the service has catalogues for), its
+default first; a file with plain `label`, `hint`... columns is in one language, its default. A plain
+XLSForm runs as it is: our extra columns, `start_title`, `purpose` and `minutes` are all optional.
+
 pyxform (ODK's converter) is not used to read: it accepts the whole of XLSForm, which we would then
 have to refuse piece by piece from its output; that output has lost the rows a message must name; its
 `relevant` stays XPath text for ODK's JavaScript engine; and our extra columns do not survive it. The
 tests use pyxform to prove the shipped file is a real XLSForm that ODK and KoboToolbox can open.
 """
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +48,10 @@ TRANSLATED_HEADER = re.compile(r"(\w+)::\s*(.*?)\s*\(([A-Za-z-]+)\)")
 MAX_TEXT = 5_000  # characters in a cell; the shipped file's longest is under 1,000
 MAX_HEADER = 200  # characters in a heading (checked before the regular expressions above)
 MAX_LENGTH_LIMIT = 100_000  # the biggest N in string-length(.) <= N
+DEFAULT_LANGUAGE = "en"  # of a file that names none: the service's source language (staff pages, exports)
+# The estimate when a file gives no `minutes`: the shipped survey, timed by its owner at 10 minutes for
+# 24 questions, takes about 2.4 questions a minute; 3 a minute is the nearest round rule (8 minutes).
+QUESTIONS_A_MINUTE = 3
 
 
 def language_column(base: str, code: str) -> str:
@@ -58,6 +67,7 @@ class Sheet:
     rows: list[tuple[int, dict[str, str]]]
     plain: set[str]  # columns without a language
     translated: dict[str, set[str]]  # base column -> language codes present
+    headings: dict[str, str] = field(default_factory=dict)  # "label::pl" -> the heading as written
 
 
 def _text(value) -> str:
@@ -68,29 +78,81 @@ def _text(value) -> str:
     return normalise_line_breaks(str(value)).strip()
 
 
+def _header(sheets: dict[str, list[tuple]], name: str) -> list[str]:
+    rows = sheets.get(name) or [()]
+    return [text for text in map(_text, rows[0]) if len(text) <= MAX_HEADER]
+
+
+def _translated_headers(sheets: dict[str, list[tuple]]) -> Iterable[re.Match]:
+    for name, translated in (("settings", SETTINGS_TRANSLATED), ("choices", CHOICES_TRANSLATED), ("survey", SURVEY_TRANSLATED)):
+        for heading in _header(sheets, name):
+            match = TRANSLATED_HEADER.fullmatch(heading)
+            if match and match[1] in translated:
+                yield match
+
+
+def _declared_language(sheets: dict[str, list[tuple]]) -> str:
+    """The code of settings' default_language ("English (en)" -> "en"), or "" (checked in _settings)."""
+    header = _header(sheets, "settings")
+    rows = sheets.get("settings") or []
+    if "default_language" not in header or len(rows) < 2:
+        return ""
+    values = rows[1]
+    index = header.index("default_language")
+    match = re.fullmatch(r".*?\(([A-Za-z-]+)\)\s*", _text(values[index]) if index < len(values) else "")
+    return match[1] if match else ""
+
+
+def file_languages(sheets: dict[str, list[tuple]], service: Iterable[str]) -> tuple[str, ...]:
+    """The languages of a file that the service can show, its default first, then in the service's order.
+
+    The default is settings' default_language when it is one of them; else English when the file has it,
+    else the file's first language column. A file with no language column at all is in one language:
+    default_language, else English.
+    """
+    service = list(service)
+    found = list(dict.fromkeys(match[3] for match in _translated_headers(sheets) if match[3] in service))
+    declared = _declared_language(sheets)
+    if declared in service and (declared in found or not found):
+        default = declared
+    else:
+        default = DEFAULT_LANGUAGE if not found or DEFAULT_LANGUAGE in found else found[0]
+    return (default, *(code for code in service if code in found and code != default))
+
+
 @dataclass
 class _Reader:
-    languages: Iterable[str]
+    languages: tuple[str, ...]  # the file's, its default first (file_languages)
+    service: list[str]  # every language the service can show
+    single: bool  # the file has no language column: plain label, hint... are its one language
     problems: list[str] = field(default_factory=list)
     texts: dict = field(default_factory=dict)  # one Text object per distinct text
     option_rows: dict = field(default_factory=dict)  # Option -> its choices row
     question_rows: list = field(default_factory=list)  # (Question, its survey row)
-    default_language: str = "en"
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def column_name(self, base: str, code: str) -> str:
+        """A translated column as a message names it: label::Urdu (ur), or plain label in a one-language file."""
+        return base if self.single else language_column(base, code)
+
+    def available(self) -> str:
+        """The languages the service can show, as a column heading names them: English (en), Polish (pl)..."""
+        return ", ".join(f"{Locale.parse(code).english_name} ({code})" for code in self.service)
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         where = sheet + (f" row {row}" if row else "") + (f", column {column}" if column else "")
         self.problems.append(f"{where}: {message}")
 
-    def cell(self, sheet: str, row: int, column: str | None, value) -> str:
+    def cell(self, sheet: str, row: int, heading: str | None, value, shown: bool = False) -> str:
         """A cell's text; a problem when it holds a refused character, and "" too when it is too long
-        (the text goes on, so a refused character is one problem, not a second "missing" one)."""
+        (the text goes on, so a refused character is one problem, not a second "missing" one).
+        `shown`: a translated column, whose text a page shows (line breaks allowed)."""
         text = _text(value)
-        heading = column
-        base, _, code = (column or "").partition("::")
-        if code in self.languages:  # a translated column: a page shows it
-            heading = language_column(base, code)
-        limit = MAX_TEXT if column else MAX_HEADER
-        character = refused(text, line_breaks=heading != column)
+        limit = MAX_TEXT if heading else MAX_HEADER
+        character = refused(text, line_breaks=shown)
         if len(text) > limit:
             self.problem(sheet, row, heading, f"the text is longer than {limit:,} characters")
         elif character == "U+000A control character":
@@ -116,23 +178,30 @@ class _Reader:
                 continue
             match = TRANSLATED_HEADER.fullmatch(heading)
             if match and match[1] in translated:
-                if match[3] not in self.languages:
-                    self.problem(name, None, heading, f"{match[3]!r} is not a language of this service (LANGUAGES)")
+                if match[3] not in self.service:
+                    self.problem(name, None, heading, f"{match[3]!r} is not a language of this service; it can show {self.available()}")
                 else:
                     result.translated.setdefault(match[1], set()).add(match[3])
                 columns[-1] = f"{match[1]}::{match[3]}"
             elif heading in plain:
                 result.plain.add(heading)
+            elif heading in translated and self.single:  # a one-language file: its default language
+                result.translated.setdefault(heading, set()).add(self.default_language)
+                columns[-1] = f"{heading}::{self.default_language}"
             elif heading in translated or heading.split("::")[0] in translated:
-                self.problem(name, None, heading, f"give one column per language, e.g. {language_column(heading.split('::')[0], 'en')}")
+                example = language_column(heading.split("::")[0], self.default_language)
+                self.problem(name, None, heading, f"give one column per language, e.g. {example}")
             else:
                 self.problem(name, None, heading, "this column is not part of the supported XLSForm subset")
+            result.headings[columns[-1]] = heading
         for base in sorted(required | set(result.translated)):
             for code in self.languages:
                 if code not in result.translated.get(base, ()):
-                    self.problem(name, None, None, f"no column {language_column(base, code)}")
+                    self.problem(name, None, None, f"no column {self.column_name(base, code)}")
+        shown = {f"{base}::{code}" for base, codes in result.translated.items() for code in codes}
         for number, values in enumerate(rows, start=2):
-            row = {column: self.cell(name, number, column, value) for column, value in zip(columns, values) if column}
+            row = {column: self.cell(name, number, result.headings[column], value, column in shown)
+                   for column, value in zip(columns, values) if column}
             if any(row.values()):
                 result.rows.append((number, row))
         return result
@@ -146,7 +215,7 @@ class _Reader:
             return None
         for code, value in given.items():
             if not value and code in sheet.translated[base]:
-                self.problem(sheet.name, number, None, f"no {language_column(base, code)}")
+                self.problem(sheet.name, number, None, f"no {sheet.headings[f'{base}::{code}']}")
         key = (tuple(given.items()), self.default_language)
         return self.texts.setdefault(key, Text(*key))
 
@@ -164,10 +233,11 @@ def _settings(reader: _Reader, sheet: Sheet) -> dict:
     number, row = sheet.rows[0]
     language = row.get("default_language", "")
     match = re.fullmatch(r".*?\(([A-Za-z-]+)\)\s*", language)
-    if not match or match[1] not in reader.languages:
-        reader.problem("settings", number, "default_language", f"{language!r} is not a language of this service, e.g. English (en)")
-    else:
-        reader.default_language = match[1]
+    if language and (not match or match[1] not in reader.service):
+        reader.problem("settings", number, "default_language", f"{language!r} is not a language of this service, e.g. English (en); it can show {reader.available()}")
+    elif language and match[1] != reader.default_language:  # file_languages takes it when the file has it
+        having = ", ".join(language_column("label", code) for code in reader.languages)
+        reader.problem("settings", number, "default_language", f"{language!r} is not a language of this file, which has {having}")
     if not row.get("version"):
         reader.problem("settings", number, "version", "the questionnaire needs a version (it is recorded with every response)")
     elif len(row["version"]) > 32:  # the width of the version columns in the database
@@ -175,13 +245,19 @@ def _settings(reader: _Reader, sheet: Sheet) -> dict:
     minutes = row.get("minutes", "")
     # Digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
     whole = re.fullmatch(r"[0-9]{1,3}", minutes) is not None and int(minutes) >= 1
-    if not whole:
+    if minutes and not whole:
         reader.problem("settings", number, "minutes", "say how many minutes the survey takes, as a whole number")
+    title = reader.translation(sheet, number, row, "start_title", required=False)
+    if title is None and row.get("form_title"):  # XLSForm's own title, one text for every language
+        key = (tuple((code, row["form_title"]) for code in reader.languages), reader.default_language)
+        title = reader.texts.setdefault(key, Text(*key))
+    elif title is None:
+        reader.problem("settings", number, "form_title", "the survey needs a title for its start page: a form_title, or a start_title in each language")
     return {
         "version": row.get("version", ""),
-        "title": reader.translation(sheet, number, row, "start_title", required=True),
-        "purpose": reader.translation(sheet, number, row, "purpose", required=True),
-        "minutes": int(minutes) if whole else 0,
+        "title": title,
+        "purpose": reader.translation(sheet, number, row, "purpose", required=False),
+        "minutes": int(minutes) if whole else 0,  # 0: estimated from the questions (read_xlsform)
     }
 
 
@@ -420,10 +496,12 @@ def read_xlsform(source: str | Path | bytes, languages: Iterable[str]) -> Questi
     raises anything else for any file: safe for files from anyone (see xlsx_file.py for the limits).
     """
     sheets = read_sheets(source, SHEETS)
-    reader = _Reader(list(languages))
+    service = list(languages)
+    single = next(_translated_headers(sheets), None) is None  # no column names a language
+    reader = _Reader(file_languages(sheets, service), service, single)
     for extra in [name for name in sheets if name not in SHEETS]:
         reader.problem(extra, None, None, "this sheet is not part of the supported XLSForm subset (survey, choices, settings)")
-    settings = reader.sheet(sheets, "settings", SETTINGS_COLUMNS, SETTINGS_TRANSLATED, SETTINGS_TRANSLATED)
+    settings = reader.sheet(sheets, "settings", SETTINGS_COLUMNS, SETTINGS_TRANSLATED, set())
     details = _settings(reader, settings) if settings else {}
     choices = reader.sheet(sheets, "choices", CHOICES_COLUMNS, CHOICES_TRANSLATED, {"label"})
     lists = _choices(reader, choices) if choices else {}
@@ -431,7 +509,14 @@ def read_xlsform(source: str | Path | bytes, languages: Iterable[str]) -> Questi
     pages = _survey(reader, survey, lists) if survey else []
     if reader.problems:
         raise SurveyFileError(reader.problems)
-    return Questionnaire(pages=tuple(pages), **details)
+    if not details["minutes"]:
+        details["minutes"] = estimated_minutes(sum(len(page.questions) for page in pages))
+    return Questionnaire(pages=tuple(pages), languages=reader.languages, **details)
+
+
+def estimated_minutes(questions: int) -> int:
+    """How long a survey of this many questions takes, for a file that does not say (QUESTIONS_A_MINUTE)."""
+    return max(1, math.ceil(questions / QUESTIONS_A_MINUTE))
 
 
 def load(path: str | Path, languages: Iterable[str]) -> Questionnaire:
