@@ -1,7 +1,9 @@
-"""Choosing the respondent's language: ?lang=xx, then the language cookie, then Accept-Language, then English.
+"""Choosing the respondent's language: ?lang=xx, then the language cookie, then Accept-Language, then the
+survey's default language.
 
-A code that is not one of LANGUAGES (unsupported, malformed, hostile) is ignored quietly: the next
-source decides, and nothing errors. The cookie only ever holds a supported code.
+Only the survey's languages (QUESTIONNAIRE.languages: the ones its file has, of the service's LANGUAGES)
+can be chosen. Any other code (another language of the service, unsupported, malformed, hostile) is
+ignored quietly: the next source decides, and nothing errors. The cookie only ever holds a supported code.
 """
 
 from functools import lru_cache
@@ -14,6 +16,8 @@ from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from app.questionnaire import QUESTIONNAIRE
+
 LANGUAGE_PARAM = "lang"
 # The query parameters a language link keeps: the ones that change what a page shows. Anything else
 # in the address is dropped, so it never reaches a page (or the cache of rendered pages).
@@ -21,17 +25,22 @@ KEPT_PARAMS = {"change": "1"}
 
 
 def supported(code: str | None) -> str | None:
-    """The configured language a code asks for ("PL", "pl-PL", "pl_PL" -> "pl"), or None."""
+    """The survey's language a code asks for ("PL", "pl-PL", "pl_PL" -> "pl"), or None."""
     if not code or len(code) > 35:  # a language tag is never longer than this
         return None
     primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
-    return primary if primary in current_app.config["LANGUAGES"] else None
+    return primary if primary in QUESTIONNAIRE.languages else None
+
+
+def survey_languages() -> dict[str, dict]:
+    """The languages a respondent can choose, the default first: {code: {"name": ..., "dir": ...}}."""
+    return {code: current_app.config["LANGUAGES"][code] for code in QUESTIONNAIRE.languages}
 
 
 def select_locale() -> str:
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # a CLI command or background job: the source language
-        return default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = QUESTIONNAIRE.languages
     asked = supported(request.args.get(LANGUAGE_PARAM))
     if asked:
         g.remember_language = asked  # saved in the cookie after the response is built
@@ -40,7 +49,7 @@ def select_locale() -> str:
     if remembered:
         return remembered
     header = request.headers.get("Accept-Language", "")
-    return _best_language(header[:500], tuple(current_app.config["LANGUAGES"])) or default
+    return _best_language(header[:500], languages) or languages[0]
 
 
 @lru_cache(maxsize=1024)

@@ -125,6 +125,7 @@ class _Reader:
     languages: tuple[str, ...]  # the file's, its default first (file_languages)
     service: list[str]  # every language the service can show
     single: bool  # the file has no language column: plain label, hint... are its one language
+    names: dict[str, str] = field(default_factory=dict)  # language code -> its name in the file's headings
     problems: list[str] = field(default_factory=list)
     texts: dict = field(default_factory=dict)  # one Text object per distinct text
     option_rows: dict = field(default_factory=dict)  # Option -> its choices row
@@ -136,7 +137,9 @@ class _Reader:
 
     def column_name(self, base: str, code: str) -> str:
         """A translated column as a message names it: label::Urdu (ur), or plain label in a one-language file."""
-        return base if self.single else language_column(base, code)
+        if self.single:
+            return base
+        return f"{base}::{self.names[code]} ({code})" if code in self.names else language_column(base, code)
 
     def available(self) -> str:
         """The languages the service can show, as a column heading names them: English (en), Polish (pl)..."""
@@ -236,7 +239,7 @@ def _settings(reader: _Reader, sheet: Sheet) -> dict:
     if language and (not match or match[1] not in reader.service):
         reader.problem("settings", number, "default_language", f"{language!r} is not a language of this service, e.g. English (en); it can show {reader.available()}")
     elif language and match[1] != reader.default_language:  # file_languages takes it when the file has it
-        having = ", ".join(language_column("label", code) for code in reader.languages)
+        having = ", ".join(f"{reader.names.get(code, code)} ({code})" for code in reader.languages)
         reader.problem("settings", number, "default_language", f"{language!r} is not a language of this file, which has {having}")
     if not row.get("version"):
         reader.problem("settings", number, "version", "the questionnaire needs a version (it is recorded with every response)")
@@ -498,7 +501,8 @@ def read_xlsform(source: str | Path | bytes, languages: Iterable[str]) -> Questi
     sheets = read_sheets(source, SHEETS)
     service = list(languages)
     single = next(_translated_headers(sheets), None) is None  # no column names a language
-    reader = _Reader(file_languages(sheets, service), service, single)
+    names = {match[3]: match[2] for match in reversed(list(_translated_headers(sheets)))}  # the first wins
+    reader = _Reader(file_languages(sheets, service), service, single, names=names)
     for extra in [name for name in sheets if name not in SHEETS]:
         reader.problem(extra, None, None, "this sheet is not part of the supported XLSForm subset (survey, choices, settings)")
     settings = reader.sheet(sheets, "settings", SETTINGS_COLUMNS, SETTINGS_TRANSLATED, set())

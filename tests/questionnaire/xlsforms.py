@@ -1,30 +1,35 @@
 """Small XLSForms built in the tests with openpyxl.
 
 Rows are dicts. A translated column given without a language (label, hint, summary_label, start_title,
-purpose) becomes one column per language of the service, with the language code appended to the text
-("Yes [ur]"); English keeps the text as given. A key with a language (label::Urdu (ur)) overrides one.
+purpose, required_message) becomes one column per language of the service, with the language code appended
+to the text ("Yes [ur]"); English keeps the text as given. A key with a language (label::Urdu (ur))
+overrides one. `languages` picks the languages instead ({code: name in the heading}); with none, the
+columns stay plain (label, hint): a one-language form.
 """
 
 import copy
 
+from babel import Locale
 from openpyxl import Workbook
 
 from app.config import LANGUAGES
-from app.questionnaire.xlsform import language_column
 
-TRANSLATED = ("label", "hint", "summary_label", "start_title", "purpose")
+TRANSLATED = ("label", "hint", "summary_label", "start_title", "purpose", "required_message")
+EVERY_LANGUAGE = {code: Locale.parse(code).english_name for code in LANGUAGES}  # as language_column names them
 
 
 def translated(text: str, code: str) -> str:
     return text if code == "en" else f"{text} [{code}]"
 
 
-def _expand(row: dict) -> dict:
+def _expand(row: dict, languages: dict[str, str]) -> dict:
     expanded = {}
     for key, value in row.items():
-        if key in TRANSLATED and value is not None:
-            for code in LANGUAGES:
-                expanded[language_column(key, code)] = translated(value, code)
+        if key in TRANSLATED and value is not None and not languages:
+            expanded[key] = value
+        elif key in TRANSLATED and value is not None:
+            for code, name in languages.items():
+                expanded[f"{key}::{name} ({code})"] = translated(value, code)
         else:
             expanded[key] = value
     for key, value in row.items():  # explicit language columns win over expanded ones
@@ -33,9 +38,9 @@ def _expand(row: dict) -> dict:
     return expanded
 
 
-def _sheet(workbook, name: str, rows: list[dict], drop: set[str]) -> None:
+def _sheet(workbook, name: str, rows: list[dict], drop: set[str], languages: dict[str, str]) -> None:
     sheet = workbook.create_sheet(name)
-    expanded = [_expand(row) for row in rows]
+    expanded = [_expand(row, languages) for row in rows]
     headers: list[str] = []
     for row in expanded:
         headers += [key for key in row if key not in headers and key not in drop]
@@ -82,12 +87,15 @@ def good_form() -> dict:
     )
 
 
-def write_form(path, form: dict | None = None, drop: tuple[str, ...] = (), sheets: tuple[str, ...] | None = None):
-    """Write a form (default: good_form()) to path; `drop` removes columns; `sheets` picks the sheets."""
+def write_form(path, form: dict | None = None, drop: tuple[str, ...] = (), sheets: tuple[str, ...] | None = None,
+               languages: dict[str, str] | None = None):
+    """Write a form (default: good_form()) to path; `drop` removes columns; `sheets` picks the sheets;
+    `languages` ({code: name}, default every language of the service; {} for plain columns) the languages."""
     form = good_form() if form is None else form
+    languages = EVERY_LANGUAGE if languages is None else languages
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name in sheets or tuple(form):
-        _sheet(workbook, name, form.get(name, []), set(drop))
+        _sheet(workbook, name, form.get(name, []), set(drop), languages)
     workbook.save(path)
     return path
