@@ -1,4 +1,4 @@
-"""Staff download routes for Excel, SPSS and R. Thin: validate, audit, build the file, send it.
+"""Staff download routes for Excel, SPSS, Stata and R. Thin: validate, audit, build the file, send it.
 
 Each is a POST carrying the CSRF token (a download that reads every answer is an action, not a
 page) and is recorded in the audit trail like the CSV export. Role needed: analyst.
@@ -62,6 +62,19 @@ def export_spss():
     filters = _audited_filters(form, "spss", count_responses(form.start.data, form.end.data))
     path, _ = spss.spss_zip(covered(QUESTIONNAIRE), **filters)
     return _attachment(open_and_remove(path), "application/zip", "survey-responses-spss.zip")
+
+
+@bp.post("/export.dta")
+@access(ANALYST)
+def export_stata():
+    form = ExportForm(request.form)
+    if not form.validate():
+        return _export_page(form, 400)
+    from app.staff.exports import stata  # pandas and numpy on first use only, as for SPSS
+
+    filters = _audited_filters(form, "stata", count_responses(form.start.data, form.end.data))
+    path, _ = stata.stata_file(covered(QUESTIONNAIRE), **filters)
+    return _attachment(open_and_remove(path), "application/x-stata-dta", "survey-responses.dta")
 
 
 @bp.post("/labels.R")
