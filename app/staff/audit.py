@@ -130,11 +130,11 @@ def describe(event: AuditEvent) -> str:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:
         return _("Signed out after being idle")
-    if event.action == EXPORT and d.get("format") in ("xlsx", "spss"):
+    if event.action == EXPORT and d.get("format") in ("xlsx", "spss", "stata"):
         return _(
             "Exported %(rows)s responses as %(format)s (from %(start)s to %(end)s%(values)s)",
             rows=d.get("rows"),
-            format=_("an Excel workbook") if d["format"] == "xlsx" else _("SPSS files"),
+            format={"xlsx": _("an Excel workbook"), "spss": _("SPSS files"), "stata": _("a Stata file")}[d["format"]],
             start=d.get("start") or _("the first"),
             end=d.get("end") or _("the last"),
             values=(", " + (_("labels") if d.get("values") == "labels" else _("codes"))) if "values" in d else "",

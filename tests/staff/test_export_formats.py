@@ -173,6 +173,7 @@ def test_downloads_are_posts_with_the_token(staff, path):
     [
         ("/staff/export.xlsx", "export", {"format": "xlsx", "start": "2026-06-09", "end": None, "rows": 2}),
         ("/staff/export-spss.zip", "export", {"format": "spss", "start": "2026-06-09", "end": None, "rows": 2}),
+        ("/staff/export.dta", "export", {"format": "stata", "start": "2026-06-09", "end": None, "rows": 2}),
         ("/staff/labels.R", "r_script", {}),
     ],
 )
@@ -183,6 +184,8 @@ def test_downloads_are_audited_without_answers(app, staff, responses, path, acti
         assert (event.actor, event.action, event.details) == (USERNAME, action, details)
     text = soup(staff.get("/staff/audit")).select_one("main table").get_text()
     assert "Exported 2 responses as" in text or "Downloaded the R script" in text
+    named = {"xlsx": "as an Excel workbook", "spss": "as SPSS files", "stata": "as a Stata file"}
+    assert named.get(details.get("format"), "") in text
 
 
 @pytest.mark.parametrize("path", ["/staff/export.xlsx", "/staff/export-spss.zip"])
@@ -207,7 +210,8 @@ def test_the_export_page_posts_every_format_with_the_token(staff):
     page = soup(staff.get("/staff/export"))
     form = page.select_one("main form[method=post][action='/staff/export.csv']")
     assert form.select_one("input[name=csrf_token]")["value"]
-    assert [b.get("formaction") for b in form.select("button")] == [None, "/staff/export.xlsx", "/staff/export-spss.zip"]
+    assert [b.get("formaction") for b in form.select("button")] == [
+        None, "/staff/export.xlsx", "/staff/export-spss.zip", "/staff/export.dta"]
     assert page.select_one("main form[method=post][action='/staff/labels.R'] input[name=csrf_token]")
 
 
