@@ -78,7 +78,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     def page_context():
         return {
             "text_direction": i18n.text_direction(),
-            "languages": app.config["LANGUAGES"],
             "current_language": str(get_locale()),
             "language_url": i18n.language_url,
             "survey_name": app.config["SURVEY_NAME"] or _("Community survey"),

@@ -278,6 +278,7 @@ def covered(questionnaire: Questionnaire) -> Covered:
         purpose=questionnaire.purpose,
         pages=tuple(pages),
         minutes=questionnaire.minutes,
+        languages=questionnaire.languages,
         asked_in=asked_in,
         offered_in=offered_in,
         retired={qid: latest[qid] for qid in retired_ids},
