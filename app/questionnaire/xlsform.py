@@ -25,38 +25,37 @@ from babel import Locale
 
 from app.questionnaire.conditions import AnyOf, Condition, ConditionError, Equals, Selected, parse
 from app.questionnaire import export_names
-from app.questionnaire.characters import normalise_line_breaks, refused
+from app.questionnaire.characters import refused
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire, ShownIf, Text
 from app.questionnaire.xlsx_file import SurveyFileError, read_sheets
+from app.questionnaire.xlsform_columns import (
+    CHOICES_COLUMNS,
+    CHOICES_TRANSLATED,
+    GROUP_LIST,
+    MAX_HEADER,
+    SETTINGS_COLUMNS,
+    SETTINGS_TRANSLATED,
+    SHEETS,
+    SURVEY_COLUMNS,
+    SURVEY_TRANSLATED,
+    TRANSLATED_HEADER,
+    cell_text as _text,
+    file_languages,
+    translated_headers,
+    language_column,
+)
 
-SHEETS = ("survey", "choices", "settings")
-GROUP_LIST = "option_groups"  # the choices list that holds the headings of option groups
-SURVEY_COLUMNS = {"type", "name", "required", "relevant", "appearance", "constraint", "content_note", "optional_section",
-                  "page_name"}
-SURVEY_TRANSLATED = {"label", "hint", "summary_label", "required_message"}
-CHOICES_COLUMNS = {"list_name", "name", "exclusive", "option_group"}
-CHOICES_TRANSLATED = {"label"}
-SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "minutes"}
-SETTINGS_TRANSLATED = {"start_title", "purpose"}
 TYPES = "select_one LIST, select_multiple LIST, text, note, begin_group, end_group"
 YES = {"yes", "true", "true()", "1"}
 NO = {"no", "false", "false()", "0", ""}
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 CODE = re.compile(r"[A-Za-z0-9_.-]+")
 LENGTH_LIMIT = re.compile(r"string-length\(\s*\.\s*\)\s*<=\s*(\d+)")
-TRANSLATED_HEADER = re.compile(r"(\w+)::\s*(.*?)\s*\(([A-Za-z-]+)\)")
 MAX_TEXT = 5_000  # characters in a cell; the shipped file's longest is under 1,000
-MAX_HEADER = 200  # characters in a heading (checked before the regular expressions above)
 MAX_LENGTH_LIMIT = 100_000  # the biggest N in string-length(.) <= N
-DEFAULT_LANGUAGE = "en"  # of a file that names none: the service's source language (staff pages, exports)
 # The estimate when a file gives no `minutes`: the shipped survey, timed by its owner at 10 minutes for
 # 24 questions, takes about 2.4 questions a minute; 3 a minute is the nearest round rule (8 minutes).
 QUESTIONS_A_MINUTE = 3
-
-
-def language_column(base: str, code: str) -> str:
-    """The header of a translated column, e.g. label::Urdu (ur)."""
-    return f"{base}::{Locale.parse(code).english_name} ({code})"
 
 
 @dataclass
@@ -68,56 +67,6 @@ class Sheet:
     plain: set[str]  # columns without a language
     translated: dict[str, set[str]]  # base column -> language codes present
     headings: dict[str, str] = field(default_factory=dict)  # "label::pl" -> the heading as written
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalise_line_breaks(str(value)).strip()
-
-
-def _header(sheets: dict[str, list[tuple]], name: str) -> list[str]:
-    rows = sheets.get(name) or [()]
-    return [text for text in map(_text, rows[0]) if len(text) <= MAX_HEADER]
-
-
-def _translated_headers(sheets: dict[str, list[tuple]]) -> Iterable[re.Match]:
-    for name, translated in (("settings", SETTINGS_TRANSLATED), ("choices", CHOICES_TRANSLATED), ("survey", SURVEY_TRANSLATED)):
-        for heading in _header(sheets, name):
-            match = TRANSLATED_HEADER.fullmatch(heading)
-            if match and match[1] in translated:
-                yield match
-
-
-def _declared_language(sheets: dict[str, list[tuple]]) -> str:
-    """The code of settings' default_language ("English (en)" -> "en"), or "" (checked in _settings)."""
-    header = _header(sheets, "settings")
-    rows = sheets.get("settings") or []
-    if "default_language" not in header or len(rows) < 2:
-        return ""
-    values = rows[1]
-    index = header.index("default_language")
-    match = re.fullmatch(r".*?\(([A-Za-z-]+)\)\s*", _text(values[index]) if index < len(values) else "")
-    return match[1] if match else ""
-
-
-def file_languages(sheets: dict[str, list[tuple]], service: Iterable[str]) -> tuple[str, ...]:
-    """The languages of a file that the service can show, its default first, then in the service's order.
-
-    The default is settings' default_language when it is one of them; else English when the file has it,
-    else the file's first language column. A file with no language column at all is in one language:
-    default_language, else English.
-    """
-    service = list(service)
-    found = list(dict.fromkeys(match[3] for match in _translated_headers(sheets) if match[3] in service))
-    declared = _declared_language(sheets)
-    if declared in service and (declared in found or not found):
-        default = declared
-    else:
-        default = DEFAULT_LANGUAGE if not found or DEFAULT_LANGUAGE in found else found[0]
-    return (default, *(code for code in service if code in found and code != default))
 
 
 @dataclass
@@ -500,8 +449,8 @@ def read_xlsform(source: str | Path | bytes, languages: Iterable[str]) -> Questi
     """
     sheets = read_sheets(source, SHEETS)
     service = list(languages)
-    single = next(_translated_headers(sheets), None) is None  # no column names a language
-    names = {match[3]: match[2] for match in reversed(list(_translated_headers(sheets)))}  # the first wins
+    single = next(translated_headers(sheets), None) is None  # no column names a language
+    names = {match[3]: match[2] for match in reversed(list(translated_headers(sheets)))}  # the first wins
     reader = _Reader(file_languages(sheets, service), service, single, names=names)
     for extra in [name for name in sheets if name not in SHEETS]:
         reader.problem(extra, None, None, "this sheet is not part of the supported XLSForm subset (survey, choices, settings)")
