@@ -18,6 +18,8 @@ from app.extensions import babel, csrf, db, migrate
 from app.page_slots import PageSlots
 from app.questionnaire import cli as questionnaire_cli
 from app.questionnaire import questionnaire_for, versions
+from app.surveys import lifecycle as survey_lifecycle
+from app.surveys import live as live_survey
 
 # Public pages allow only their own inlined stylesheet (by hash); staff pages load theirs from /static.
 # `data:` images: the empty icon in base.html, which stops browsers asking for /favicon.ico.
@@ -52,7 +54,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.staff import english_for_staff
 
     babel.init_app(app, locale_selector=i18n.parsed_once(english_for_staff(i18n.select_locale)))
-    versions.init_app(app)  # keeps this version's definition; refuses a changed one under the same version
+    # The live survey comes from the database; SURVEY_FILE seeds an empty one (refused if it cannot be).
+    survey_lifecycle.init_app(app)
     request_guard.init_app(app)  # before CSRF, which is the first to read the form
     csrf.init_app(app)
     _hide_addresses_from_dev_server_log()
@@ -85,9 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "format_day": i18n.format_day,
             "inline_style": inline_style,
             # The last day on which answers were accepted, for "It closed on 22 June".
-            "last_open_day": app.config["SURVEY_CLOSES"] - timedelta(microseconds=1)
-            if app.config["SURVEY_CLOSES"]
-            else None,
+            "last_open_day": _last_open_day(),
         }
 
     @app.after_request
@@ -127,6 +128,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _register_error_pages(app)
     return app
+
+
+def _last_open_day():
+    closes = live_survey.dates()[1]
+    return closes - timedelta(microseconds=1) if closes else None
 
 
 def _same_site(path: str) -> str | None:

@@ -87,7 +87,9 @@ def _closed_and_held(today) -> int:
     from app.survey.release import waiting_count
     from app.survey.state import survey_status
 
-    if survey_status(current_app.config["SURVEY_OPENS"], current_app.config["SURVEY_CLOSES"]) != "closed":
+    from app.surveys import live
+
+    if survey_status(*live.dates()) != "closed":
         raise click.ClickException(
             "The survey has not closed (SURVEY_CLOSES): until it does, later responses bring the held ones "
             "to a batch of RELEASE_MIN_RESPONSES, released after their day ends."

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -167,6 +167,42 @@ class QuestionnaireVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)  # the order versions were first used in
     version: Mapped[str] = mapped_column(String(32))
     definition: Mapped[dict] = mapped_column(JSON)
+
+
+class SurveyFile(db.Model):
+    """An uploaded XLSForm, kept as its bytes: a draft, the live version, or a version once live and
+    now retired (app/surveys/lifecycle.py). Who uploaded it and who made it live are staff (or
+    "command line"); nothing here is about respondents."""
+
+    __tablename__ = "survey_files"
+    __table_args__ = (
+        # At most one live row, whatever two staff members do at once.
+        Index("ix_survey_files_one_live", "state", unique=True,
+              sqlite_where=text("state = 'live'"), postgresql_where=text("state = 'live'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))  # the settings sheet's version
+    state: Mapped[str] = mapped_column(String(8), index=True)  # draft, live or retired
+    content: Mapped[bytes] = mapped_column(LargeBinary)  # the .xlsx file as uploaded
+    sha256: Mapped[str] = mapped_column(String(64))  # of content: the parsed questionnaire's cache key
+    uploaded_by: Mapped[str] = mapped_column(String(64))  # a staff username, or "command line"
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_live_by: Mapped[str | None] = mapped_column(String(64))
+    made_live_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurveySettings(db.Model):
+    """The survey's opening and closing moments as set in the staff area: one row (id 1), absent until
+    they are first set, when SURVEY_OPENS and SURVEY_CLOSES apply. None is "no such limit"."""
+
+    __tablename__ = "survey_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    opens: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class StaffUser(db.Model):

@@ -1,10 +1,11 @@
 """The survey as data: an XLSForm spreadsheet (SURVEY_FILE, by default the shipped west-midlands.xlsx)
 read by xlsform.py into the building blocks of model.py, and the engine that walks it (engine.py).
 
-Each app serves the questionnaire of its SURVEY_FILE, read once per file and process (create_app
-calls `questionnaire_for`). QUESTIONNAIRE stands for the current app's questionnaire, and outside an
-app for the process's (Config.SURVEY_FILE): views, exports and summaries import it. A file with
-problems stops the start with every problem listed and no traceback.
+Each app serves the live version the database holds (app/surveys/live.py); SURVEY_FILE, read once
+per file and process (`questionnaire_for`), seeds an empty database. QUESTIONNAIRE stands for the
+current app's live questionnaire (fixed within a request), and outside an app for the process's
+SURVEY_FILE: views, exports and summaries import it. A SURVEY_FILE with problems stops the start
+with every problem listed and no traceback.
 """
 
 import sys
@@ -43,7 +44,12 @@ _of_the_process = questionnaire_for(Config.SURVEY_FILE)
 
 
 def current_questionnaire() -> Questionnaire:
+    """The live questionnaire (app/surveys/live.py) in an app, fixed for the request; outside one, the process's."""
     if has_app_context():
+        if "live_survey" in current_app.extensions:
+            from app.surveys import live
+
+            return live.in_use().questionnaire
         return current_app.extensions.get("questionnaire", _of_the_process)
     return _of_the_process
 

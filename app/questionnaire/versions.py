@@ -1,35 +1,33 @@
 """Questionnaire versions: each version's definition kept in the database, and the questionnaire
 the exports cover (the current one, plus what earlier versions with responses asked).
 
-Why keep definitions: the spreadsheet of an earlier version is gone once SURVEY_FILE points at the
-new one, yet its responses still need their columns, labels and codebook entries. An app keeps its
-version's definition when it starts (and again with a response, in case the table was not there at
-start, e.g. before `flask db upgrade`). A version's definition never changes once it has responses:
-an app whose file asks something else under it refuses to start, since the answers given under
-that version would then be described wrongly. Before anyone answered, the kept definition is simply
+Why keep definitions: the exports describe every version's answers from one place, whichever file
+is live, and an earlier version's file may be gone (before survey files were stored, SURVEY_FILE
+simply pointed at the new one). A version's definition is kept as it goes live
+(app/surveys/lifecycle.py) and again with a response, in case it was served without being stored
+(the database unreachable, or before `flask db upgrade`). A version's definition never changes once
+it has responses: a file asking something else under it is refused before it can go live, since
+the answers given under that version would then be described wrongly. Before anyone answered, the kept definition is simply
 replaced (a typo fixed before launch needs no new version). Survey owners bump `version` when
 questions change, and give a question a new name when its kind changes: one export column cannot
 hold a multiple choice's several answers for one version and a single answer for another.
 """
 
 import json
-import sys
 from dataclasses import dataclass, field, replace
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app import database
 from app.extensions import db
 from app.models import PendingResponse, QuestionnaireVersion, Response
 from app.questionnaire.model import Kind, Option, Page, Question, Questionnaire
 from app.questionnaire.review import condition_text
 
 INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-START_REFUSED = 4  # gunicorn's "the app failed to load", as for a bad SURVEY_FILE
 
 
 class VersionChanged(Exception):
@@ -112,98 +110,67 @@ def _kind_change(version: str, described: dict, answered: set[str]) -> str | Non
     return None
 
 
-def problem(questionnaire: Questionnaire) -> str | None:
-    """Why the database refuses this questionnaire (None when it can run): its version kept with
-    other questions or texts and answered, or a question whose kind changed since a version answered."""
-    try:
-        if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
-            return None
-        described = definition(questionnaire)
-        answered = _answered_versions()
-        kept = _kept(questionnaire.version)
-        if kept is not None and kept != described and questionnaire.version in answered:
-            return (
-                f"settings, column version: version {questionnaire.version!r} was used before with other questions or"
-                " texts; give this file a new version (the service would refuse to start with it)"
-            )
-        return _kind_change(questionnaire.version, described, answered)
-    finally:
-        db.session.remove()
-
-
-def _refuse(*lines: str) -> None:
-    print(*lines, sep="\n", file=sys.stderr)
-    raise SystemExit(START_REFUSED)
-
-
-def init_app(app: Flask) -> None:
-    """Keep this app's version; refuse to start when the version is kept with another definition
-    and has responses, or when a question's kind changed since a version with responses."""
-    questionnaire = app.extensions["questionnaire"]
-    version = questionnaire.version
-    with app.app_context():
-        described = definition(questionnaire)
-        app.extensions["questionnaire_definition"] = described
-        app.extensions["questionnaire_version_kept"] = False
-        try:
-            if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
-                return  # before `flask db upgrade`: kept with the first response instead
-            _keep(version, described)
-            kept = _kept(version)
-            answered = _answered_versions()
-            changed = kept != described
-            if changed and version not in answered:
-                # Nobody answered it yet: nothing would be described wrongly, so the file's definition wins.
-                db.session.execute(
-                    update(QuestionnaireVersion).where(QuestionnaireVersion.version == version).values(definition=described)
-                )
-                app.logger.warning("Questionnaire version %r had no responses: its kept definition replaced by this file's", version)
-                changed = False
-            kind_change = _kind_change(version, described, answered)
-            if changed or kind_change:
-                db.session.rollback()
-            else:
-                db.session.commit()
-        except database.unavailable_errors(app) as error:
-            # Not reachable now (the app still starts and shows its "try again" page): kept with a response.
-            app.logger.warning("Questionnaire version not checked, database unavailable: %s", type(error).__name__)
-            return
-        finally:
-            db.session.remove()
-            # No connection outlives the start: a server that forks workers after loading the app
-            # must not share one, and an app refused here goes no further.
-            db.engine.dispose()
-    if changed:
-        _refuse(
-            f"Questionnaire version {version!r} was used before with other questions or texts.",
-            "Responses already given under it would be described wrongly. Give the changed questionnaire",
-            "a new version (settings sheet, column version), then start again.",
+def problems(questionnaire: Questionnaire) -> list[str]:
+    """Why the database refuses this questionnaire (empty when it can go live): its version kept with
+    other questions or texts and answered, or a question whose kind changed since a version answered.
+    The one check behind `flask survey check`, seeding and making a draft live (app/surveys/lifecycle.py)."""
+    if not inspect(db.engine).has_table(QuestionnaireVersion.__tablename__):
+        return []
+    described = definition(questionnaire)
+    answered = _answered_versions()
+    kept = _kept(questionnaire.version)
+    found = []
+    if kept is not None and kept != described and questionnaire.version in answered:
+        found.append(
+            f"settings, column version: version {questionnaire.version!r} was used before with other questions or"
+            " texts, and has responses; give this file a new version"
         )
+    kind_change = _kind_change(questionnaire.version, described, answered)
     if kind_change:
-        _refuse(f"The survey file cannot be used: {kind_change}, then start again.")
-    app.extensions["questionnaire_version_kept"] = True
+        found.append(kind_change)
+    return found
+
+
+def keep_definition(questionnaire: Questionnaire) -> None:
+    """Keep the version's definition as the questionnaire goes live, in the caller's transaction.
+
+    A version nobody answered yet takes this definition even if another was kept under it (a typo
+    fixed before launch needs no new version); an answered one is never changed (problems() refuses
+    such a questionnaire before it gets here)."""
+    described = definition(questionnaire)
+    _keep(questionnaire.version, described)
+    if _kept(questionnaire.version) != described and questionnaire.version not in _answered_versions():
+        db.session.execute(
+            update(QuestionnaireVersion)
+            .where(QuestionnaireVersion.version == questionnaire.version)
+            .values(definition=described)
+        )
+        current_app.logger.warning(
+            "Questionnaire version %r had no responses: its kept definition replaced by this file's", questionnaire.version
+        )
 
 
 def keep_with_response(questionnaire: Questionnaire) -> None:
     """In the transaction holding a response: its version's definition, unless confirmed already.
 
-    Read back and compared, since an app that started before the table existed (or with the database
-    unreachable) never checked its file against it: a response under a version kept with other
-    questions is refused (VersionChanged, the "try again" page; the draft stays) rather than stored.
+    Read back and compared, since a questionnaire served while the database was unreachable (or
+    before `flask db upgrade`) was never checked against it: a response under a version kept with
+    other questions is refused (VersionChanged, the "try again" page; the draft stays) rather than
+    stored. Confirmed once per questionnaire and app, so later responses make no INSERT.
     """
-    own = current_app.extensions.get("questionnaire")
-    mine = own is not None and own.version == questionnaire.version
-    if mine and current_app.extensions.get("questionnaire_version_kept"):
+    # The questionnaire itself, not the QUESTIONNAIRE proxy a view may pass: the proxy would stand for another later.
+    questionnaire = getattr(questionnaire, "_get_current_object", lambda: questionnaire)()
+    confirmed = current_app.extensions.setdefault("questionnaire_versions_kept", {})
+    if confirmed.get(questionnaire):
         return
-    described = current_app.extensions["questionnaire_definition"] if mine else definition(questionnaire)
+    described = definition(questionnaire)
     _keep(questionnaire.version, described)
     if _kept(questionnaire.version) != described:
         raise VersionChanged(
             f"Response refused: questionnaire version {questionnaire.version!r} is kept in the database with other"
-            " questions or texts; give the survey file a new version and restart the service"
+            " questions or texts; publish the survey file with a new version"
         )
-    if mine:
-        current_app.extensions["questionnaire_version_kept"] = True  # no more INSERT per response
+    confirmed[questionnaire] = True
 
 
 @dataclass(frozen=True, eq=False)

@@ -36,6 +36,12 @@ SESSIONS_ENDED = "sessions_ended"
 # After the survey closes, a remainder of held responses below RELEASE_MIN_RESPONSES (`flask responses ...`).
 RELEASE_BELOW_MINIMUM = "release_below_minimum"
 DISCARD_HELD = "discard_held"
+# The survey's life (app/surveys/lifecycle.py); by the command line when the actor is None.
+SURVEY_UPLOADED = "survey_uploaded"
+SURVEY_MADE_LIVE = "survey_made_live"
+SURVEY_OPENED = "survey_opened"
+SURVEY_CLOSED = "survey_closed"
+SURVEY_DATES_SET = "survey_dates_set"
 
 
 def record(action: str, actor: str | None, **details) -> AuditEvent:
@@ -126,6 +132,18 @@ def describe(event: AuditEvent) -> str:
     if event.action == DISCARD_HELD:
         return _("Discarded %(responses)s held responses, fewer than the minimum of %(minimum)s",
                  responses=d.get("responses"), minimum=d.get("minimum"))
+    if event.action == SURVEY_UPLOADED:
+        return _("Uploaded a draft of the survey, version %(version)s", version=d.get("version"))
+    if event.action == SURVEY_MADE_LIVE:
+        return _("Made version %(version)s of the survey live (before: %(before)s)",
+                 version=d.get("version"), before=d.get("before") or _("none"))
+    if event.action == SURVEY_OPENED:
+        return _("Opened the survey again")
+    if event.action == SURVEY_CLOSED:
+        return _("Closed the survey now")
+    if event.action == SURVEY_DATES_SET:
+        return _("Set the survey to open %(opens)s and close %(closes)s",
+                 opens=d.get("opens") or _("at any time"), closes=d.get("closes") or _("never"))
     if event.action == SIGN_OUT:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:

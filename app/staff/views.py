@@ -176,7 +176,9 @@ def _held_after_close() -> bool:
     if not has_role(g.staff_user, ADMIN):
         return False
     config = current_app.config
-    if survey_status(config["SURVEY_OPENS"], config["SURVEY_CLOSES"]) != "closed":
+    from app.surveys import live
+
+    if survey_status(*live.dates()) != "closed":
         return False
     return 0 < waiting_count() < config["RELEASE_MIN_RESPONSES"]  # nothing arrives any more: only decisions change it
 

@@ -21,6 +21,7 @@ from flask import current_app, session
 from flask_wtf.csrf import generate_csrf
 
 from app.lru import LRU
+from app.surveys import live
 
 # Stands in for the CSRF token while rendering: random for each process, so no request can know it
 # and put it anywhere on a page (a link, a value) where the token would then be written instead.
@@ -36,6 +37,8 @@ def render(key: Hashable | None, render_page: Callable[..., str]) -> str:
     pages: LRU | None = current_app.extensions.get("page_cache")
     if key is None or pages is None:
         return render_page()
+    # The live version's file too: once another is live, no worker serves a page of the old one.
+    key = (live.in_use().key, key)
     parts = pages.get(key)
     if parts is None:
         # Kept split at the slot, so the token goes where the form put it and nowhere else.

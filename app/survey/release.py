@@ -145,9 +145,11 @@ def _sole_releaser():
 def batch_day(today: date) -> date:
     """The day a batch released on `today` records: the day before, or the survey's last day once closed."""
     day = today - timedelta(days=1)
-    closes = current_app.config.get("SURVEY_CLOSES")
+    from app.surveys import live
+
+    closes = live.dates()[1]
     if closes is not None:
-        # SURVEY_CLOSES is the first moment the survey is closed: its last day is the one before that moment.
+        # The closing moment is the first moment the survey is closed: its last day is the one before that moment.
         day = min(day, (closes - timedelta(microseconds=1)).astimezone(LONDON).date())
     return day
 

@@ -15,6 +15,7 @@ from app.questionnaire.model import Kind
 from app.survey import bp, drafts, page_cache
 from app.survey.forms import form_class, given_answers
 from app.survey.state import survey_status, today_london
+from app.surveys import live
 
 DRAFT_KEY = "draft"
 # Every public page's language switch (base.html) offers the survey's languages, error pages too.
@@ -42,7 +43,7 @@ def _resume_url(answers: dict):
 @bp.before_request
 def check_survey_open():
     """Outside the opening dates no answer is accepted; a draft in progress gets a clear page."""
-    g.survey_status = survey_status(current_app.config["SURVEY_OPENS"], current_app.config["SURVEY_CLOSES"])
+    g.survey_status = survey_status(*live.dates())
     if g.survey_status != "open" and request.endpoint not in ALWAYS_OPEN:
         return render_template("survey/closed.html"), 200 if request.method == "GET" else 403
 

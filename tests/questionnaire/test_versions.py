@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import Answer, PendingResponse, QuestionnaireVersion, Response
-from app.questionnaire import engine, questionnaire_for, versions
+from app.models import SurveyFile
+from app.questionnaire import QUESTIONNAIRE, engine, questionnaire_for, versions
+from app.surveys import live
 from app.staff.exports import r as r_export
 from tests.helpers import release_today, soup
 from tests.questionnaire.xlsforms import write_form
@@ -68,6 +70,22 @@ V2_ANSWERS = {"q_new": "no", "q_area": "west", "q_feel": "unsafe", "q_pets": ["d
 @pytest.fixture
 def files(tmp_path):
     return {version: str(write_form(tmp_path / f"{version}.xlsx", form(version))) for version in ("v1", "v2")}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    """The stamps' clock stands still: an app reads the live version once, and again only after it
+    made one live itself, so which version each app serves never depends on how fast a test runs."""
+    monkeypatch.setattr(live, "clock", lambda: 1000.0)
+
+
+def published(make_app, path: str):
+    """An app of the service after `flask survey publish FILE` (before survey files were stored in the
+    database, a restart with the new SURVEY_FILE)."""
+    app = make_app(SURVEY_FILE=path)
+    done = app.test_cli_runner().invoke(args=["survey", "publish", path])
+    assert done.exit_code == 0, done.output
+    return app
 
 
 def csrf(client) -> str:
@@ -121,7 +139,7 @@ def test_a_draft_begun_under_v1_continues_under_v2(make_app, files):
     walk(before, V1_ANSWERS)
     assert before.get("/check").status_code == 200
 
-    v2_app = make_app(SURVEY_FILE=files["v2"])  # the server restarted with the new file
+    v2_app = published(make_app, files["v2"])
     client = same_browser(before, v2_app)
     # Sending the check page shown under v1 sends nothing: v2 has a question still to answer.
     sent_early = client.post("/check", data={"csrf_token": csrf(client)})
@@ -173,7 +191,7 @@ def test_a_draft_with_nothing_left_starts_again_from_the_first_page(make_app, fi
     other = form("v2")
     other["choices"] = [c for c in other["choices"] if c["name"] != "north"]
     other["settings"][0]["version"] = "v3"
-    v3_app = make_app(SURVEY_FILE=str(write_form(tmp_path / "v3.xlsx", other)))
+    v3_app = published(make_app, str(write_form(tmp_path / "v3.xlsx", other)))
     client = same_browser(before, v3_app)
     start = soup(client.get("/"))
     assert client.get("/question/2").headers["Location"] == "/question/1"
@@ -181,14 +199,14 @@ def test_a_draft_with_nothing_left_starts_again_from_the_first_page(make_app, fi
     assert start.select_one("main form button")  # no error anywhere
 
 
-def test_each_version_is_kept_once_and_a_changed_definition_under_the_same_version_refuses_to_start(make_app, files, tmp_path, capsys):
-    v1_app = make_app(SURVEY_FILE=files["v1"])  # the table did not exist when it started: kept with a response
+def test_each_version_is_kept_once_and_a_changed_definition_under_the_same_version_is_not_made_live(make_app, files, tmp_path, caplog):
+    v1_app = make_app(SURVEY_FILE=files["v1"])  # the table did not exist when it started: stored at the first request
     client = v1_app.test_client()
     walk(client, V1_ANSWERS)
     client.post("/check", data={"csrf_token": csrf(client)})
     make_app(SURVEY_FILE=files["v1"])  # restarted, unchanged: starts
-    make_app(SURVEY_FILE=files["v2"])
-    make_app(SURVEY_FILE=files["v2"])
+    published(make_app, files["v2"])
+    published(make_app, files["v2"])
     with v1_app.app_context():
         kept = db.session.execute(select(QuestionnaireVersion.version, QuestionnaireVersion.definition).order_by(QuestionnaireVersion.id)).all()
     assert [version for version, _ in kept] == ["v1", "v2"]
@@ -202,13 +220,18 @@ def test_each_version_is_kept_once_and_a_changed_definition_under_the_same_versi
 
     changed = form("v1")
     changed["choices"][-1]["label::English (en)"] = "Hamsters"  # a changed text under the same version
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stopped:
-        make_app(SURVEY_FILE=str(write_form(tmp_path / "changed.xlsx", changed)))
-    assert stopped.value.code == 4
-    message = capsys.readouterr().err
-    assert "Questionnaire version 'v1' was used before with other questions or texts." in message
-    assert "a new version (settings sheet, column version)" in message
+    changed_file = str(write_form(tmp_path / "changed.xlsx", changed))
+    done = v1_app.test_cli_runner().invoke(args=["survey", "publish", changed_file])
+    assert done.exit_code == 1
+    assert "version 'v1' was used before with other questions or texts, and has responses; give this file a new version" in done.output
+    assert "Version v1 was not made live; it is kept as a draft." in done.output
+    # A restart with that file starts, and serves the live version: the database wins.
+    restarted = make_app(SURVEY_FILE=changed_file)
+    assert "is not the live version (v2), which the database keeps: the database wins" in caplog.text
+    with restarted.app_context():
+        assert QUESTIONNAIRE.version == "v2"
+        states = db.session.scalars(select(SurveyFile.state).where(SurveyFile.version == "v1").order_by(SurveyFile.id)).all()
+    assert states == ["retired", "draft"]
 
 
 def answered(app, answers=V1_ANSWERS):
@@ -230,10 +253,13 @@ def kind_changed(tmp_path, version: str = "v2") -> str:
 def test_a_refused_start_prints_no_traceback(make_app, files, tmp_path, change):
     app = make_app(SURVEY_FILE=files["v1"])
     answered(make_app(SURVEY_FILE=files["v1"]))  # kept now that the table exists, and answered
+    with app.app_context():  # a database from before survey files were stored: SURVEY_FILE seeds it
+        db.session.execute(SurveyFile.__table__.delete())
+        db.session.commit()
     if change == "text":
         changed = form("v1")
         changed["survey"][-1]["required"] = "yes"
-        survey_file, said = str(write_form(tmp_path / "changed.xlsx", changed)), "Questionnaire version 'v1' was used before"
+        survey_file, said = str(write_form(tmp_path / "changed.xlsx", changed)), "version 'v1' was used before"
     else:
         survey_file, said = kind_changed(tmp_path), "Give the changed question a new name (survey sheet, column name)"
     env = {**os.environ, "SURVEY_FILE": survey_file, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
@@ -252,12 +278,14 @@ def test_several_processes_starting_at_once_keep_one_definition(make_app, files)
     assert [process.returncode for process in starts] == [0, 0, 0], errors
     with app.app_context():
         assert db.session.scalars(select(QuestionnaireVersion.version)).all() == ["v2"]
+        assert db.session.execute(select(SurveyFile.version, SurveyFile.state)).all() == [("v2", "live")]
 
 
 def test_the_app_starts_while_the_database_is_unreachable(tmp_path, files):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SURVEY_FILE": files["v1"],
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite3'}"})
-    assert app.extensions["questionnaire_version_kept"] is False
+    with app.app_context():
+        assert QUESTIONNAIRE.version == "v1"  # SURVEY_FILE's, until the database can be read
 
 
 @pytest.fixture
@@ -267,7 +295,7 @@ def two_versions(make_app, files):
     client = v1_app.test_client()
     walk(client, V1_ANSWERS)
     assert client.post("/check", data={"csrf_token": csrf(client)}).status_code == 303
-    v2_app = make_app(SURVEY_FILE=files["v2"])
+    v2_app = published(make_app, files["v2"])
     client = v2_app.test_client()
     walk(client, V2_ANSWERS)
     assert client.post("/check", data={"csrf_token": csrf(client)}).status_code == 303
@@ -325,7 +353,7 @@ def test_spss_numbers_excel_and_r_labels_cover_every_version(two_versions, tmp_p
 
     app, _ = two_versions
     with app.test_request_context():
-        covered = versions.covered(app.extensions["questionnaire"])
+        covered = versions.covered(QUESTIONNAIRE)
         frame = spss.data_frame(covered)
         numbers = spss.option_numbers(covered.questions["q_feel"])
         script = r_export.r_script(covered)
@@ -350,9 +378,9 @@ def test_spss_numbers_excel_and_r_labels_cover_every_version(two_versions, tmp_p
 def test_a_version_without_responses_adds_no_retired_questions(make_app, files):
     make_app(SURVEY_FILE=files["v1"])
     app = make_app(SURVEY_FILE=files["v1"])  # kept now, but nobody answered it
-    app = make_app(SURVEY_FILE=files["v2"])
+    app = published(make_app, files["v2"])
     with app.test_request_context():
-        covered = versions.covered(app.extensions["questionnaire"])
+        covered = versions.covered(QUESTIONNAIRE)
     assert "q_old" not in covered.questions
     assert [o.code for o in covered.questions["q_pets"].options] == ["cat", "dog", "hamster"]  # every option offered
 
@@ -387,7 +415,7 @@ def test_survey_check_says_when_a_file_changes_a_version_already_used(make_app, 
     changed["choices"][-1]["label::English (en)"] = "Hamsters"
     done = runner.invoke(args=["survey", "check", str(write_form(tmp_path / "changed.xlsx", changed))])
     assert done.exit_code == 1
-    assert "version 'v1' was used before with other questions or texts; give this file a new version" in done.output
+    assert "version 'v1' was used before with other questions or texts, and has responses; give this file a new version" in done.output
 
 
 def test_a_version_longer_than_the_database_keeps_is_a_problem_of_the_file(tmp_path):
@@ -401,15 +429,13 @@ def test_a_version_longer_than_the_database_keeps_is_a_problem_of_the_file(tmp_p
     assert "settings row 2, column version: the version can be at most 32 characters long" in refused.value.problems
 
 
-def test_a_question_whose_kind_changed_since_a_version_answered_is_refused(make_app, files, tmp_path, capsys):
+def test_a_question_whose_kind_changed_since_a_version_answered_is_refused(make_app, files, tmp_path):
     # A v1 "cat dog" would be exported as "cat" under a single choice column: refused instead.
     answered(make_app(SURVEY_FILE=files["v1"]))
     app = make_app(SURVEY_FILE=files["v1"])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stopped:
-        make_app(SURVEY_FILE=kind_changed(tmp_path))
-    assert stopped.value.code == 4
-    message = capsys.readouterr().err
+    refused = app.test_cli_runner().invoke(args=["survey", "publish", kind_changed(tmp_path)])
+    assert refused.exit_code == 1
+    message = refused.output
     assert "question 'q_pets' was a multiple question under version 'v1', which has responses, and is a single" in message
     assert "Give the changed question a new name (survey sheet, column name)" in message
     with app.app_context():  # the refused version is not kept
@@ -423,7 +449,7 @@ def test_a_kind_changed_since_a_version_nobody_answered_is_accepted(make_app, fi
     make_app(SURVEY_FILE=files["v1"])
     app = make_app(SURVEY_FILE=files["v1"])  # kept, never answered
     assert app.test_cli_runner().invoke(args=["survey", "check", kind_changed(tmp_path)]).exit_code == 0
-    make_app(SURVEY_FILE=kind_changed(tmp_path))
+    published(make_app, kind_changed(tmp_path))
 
 
 def test_an_option_its_version_did_not_offer_is_empty_not_zero(make_app, files, tmp_path):
@@ -431,7 +457,7 @@ def test_an_option_its_version_did_not_offer_is_empty_not_zero(make_app, files, 
     v3 = form("v2")
     v3["settings"][0]["version"] = "v3"
     v3["choices"].append({"list_name": "pets", "name": "fish", "label": "Fish"})
-    v3_app = make_app(SURVEY_FILE=str(write_form(tmp_path / "v3.xlsx", v3)))
+    v3_app = published(make_app, str(write_form(tmp_path / "v3.xlsx", v3)))
     answered(v3_app, V2_ANSWERS)
     release_today(v3_app)
     make_user(v3_app)
@@ -445,7 +471,7 @@ def test_an_option_its_version_did_not_offer_is_empty_not_zero(make_app, files, 
     from openpyxl import load_workbook
 
     with v3_app.test_request_context():
-        covered = versions.covered(v3_app.extensions["questionnaire"])
+        covered = versions.covered(QUESTIONNAIRE)
         frame = spss.data_frame(covered)
         xlsx.write_workbook(str(tmp_path / "export.xlsx"), covered)
     by_version = {row["questionnaire_version"]: row for _, row in frame.iterrows()}
@@ -459,28 +485,28 @@ def test_an_option_its_version_did_not_offer_is_empty_not_zero(make_app, files, 
 
 
 def test_a_response_under_a_version_kept_with_other_questions_is_refused_and_the_draft_stays(make_app, files, tmp_path, caplog):
-    # This app started before the table existed, so it never compared its file with what is kept.
+    # This worker read v1 as live; another then made a v1 with other texts live (nobody had answered
+    # v1, so its kept definition was replaced) before this worker's stamp ran out.
     stale = make_app(SURVEY_FILE=files["v1"])
-    assert stale.extensions["questionnaire_version_kept"] is False
-    changed = form("v1")
-    changed["choices"][-1]["label::English (en)"] = "Hamsters"
-    make_app(SURVEY_FILE=str(write_form(tmp_path / "changed.xlsx", changed)))  # keeps v1 with its own texts
     client = stale.test_client()
     walk(client, V1_ANSWERS)
+    changed = form("v1")
+    changed["choices"][-1]["label::English (en)"] = "Hamsters"
+    published(make_app, str(write_form(tmp_path / "changed.xlsx", changed)))
     refused = client.post("/check", data={"csrf_token": csrf(client)})
     assert refused.status_code == 503 and refused.headers["Retry-After"]
     assert client.get("/check").status_code == 200  # nothing lost: the draft is still there
     assert "questionnaire version 'v1' is kept in the database with other questions or texts" in caplog.text
     with stale.app_context():
         assert db.session.scalar(select(func.count()).select_from(PendingResponse)) == 0
-    assert stale.extensions["questionnaire_version_kept"] is False
 
 
 def test_a_response_confirms_the_kept_version_once(make_app, files):
-    app = make_app(SURVEY_FILE=files["v1"])  # started before the table existed
-    assert app.extensions["questionnaire_version_kept"] is False
+    app = make_app(SURVEY_FILE=files["v1"])
     answered(app)
-    assert app.extensions["questionnaire_version_kept"] is True  # later responses skip the INSERT
+    with app.app_context():
+        served = QUESTIONNAIRE._get_current_object()
+    assert app.extensions["questionnaire_versions_kept"] == {served: True}  # later responses skip the INSERT
 
 
 def test_a_version_nobody_answered_takes_the_changed_file(make_app, files, tmp_path, caplog):
@@ -490,11 +516,12 @@ def test_a_version_nobody_answered_takes_the_changed_file(make_app, files, tmp_p
     changed["choices"][-1]["label::English (en)"] = "Hamsters"  # the typo fixed before launch
     changed_file = str(write_form(tmp_path / "changed.xlsx", changed))
     assert app.test_cli_runner().invoke(args=["survey", "check", changed_file]).exit_code == 0
-    fixed = make_app(SURVEY_FILE=changed_file)  # starts: `flask db upgrade` and the crons run too
+    fixed = published(make_app, changed_file)
     assert "Questionnaire version 'v1' had no responses: its kept definition replaced by this file's" in caplog.text
     with fixed.app_context():
         kept = db.session.scalars(select(QuestionnaireVersion.definition)).all()
-    assert kept == [fixed.extensions["questionnaire_definition"]]
+        assert kept == [versions.definition(QUESTIONNAIRE)]
     assert kept[0]["questions"][3]["options"][-1]["label"] == "Hamsters"
     answered(fixed)
-    assert fixed.extensions["questionnaire_version_kept"] is True
+    release_today(fixed)
+    assert stored(fixed)[0][0] == "v1"

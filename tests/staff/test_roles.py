@@ -21,6 +21,7 @@ EXPECTED = {
     "staff.codebook_csv": ANALYST,
     "staff.export_xlsx": ANALYST,
     "staff.export_spss": ANALYST,
+    "staff.export_stata": ANALYST,
     "staff.r_script": ANALYST,
     "staff.summary_csv": VIEWER,
     "staff.audit_trail": ADMIN,
