@@ -85,6 +85,29 @@ def test_a_recovery_code_works_once(app, client):
         assert db.session.scalar(select(func.count()).select_from(StaffRecoveryCode)) == 9
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_a_code_typed_in_arabic_indic_digits_is_a_code(app, client, staff_user):
+    # An Arabic or Urdu phone keyboard types these; they once reached a comparison that raised (a 500),
+    # after the attempt had been counted and with nothing audited.
+    post_password(client)
+    wrong = code_page(client, "١٢٣٤٥٦")
+    assert wrong.status_code == 200 and "not right" in soup(wrong).select_one(".error-message").get_text()
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser.failed_codes)) == 1
+    assert code_page(client, next_code(app).translate(ARABIC_INDIC)).status_code == 303
+
+
+def test_a_set_up_code_in_arabic_indic_digits_is_a_code(app, client):
+    make_user(app, enrolled=False)
+    post_password(client)
+    page = soup(client.get("/staff/two-factor/set-up"))
+    token = page.select_one("input[name=csrf_token]")["value"]
+    wrong = client.post("/staff/two-factor/set-up", data={"csrf_token": token, "code": "١٢٣٤٥٦"})
+    assert wrong.status_code == 200
+
+
 def test_wrong_codes_are_throttled_like_passwords(app, client, staff_user):
     post_password(client)
     for _ in range(3):

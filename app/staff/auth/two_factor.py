@@ -14,6 +14,7 @@
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 import pyotp
@@ -52,7 +53,16 @@ def formatted_secret(secret: str) -> str:
 
 
 def _clean(code: str) -> str:
-    return "".join(char for char in (code or "") if char.isalnum()).upper()
+    """The code as typed, in ASCII letters and digits only: spaces and dashes dropped, and digits of any
+    script ("١٢٣" from an Arabic or Urdu keyboard) as 0-9, which the comparison below requires."""
+    kept = []
+    for char in code or "":
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            kept.append(str(digit))
+        elif char.isascii() and char.isalnum():
+            kept.append(char)
+    return "".join(kept).upper()
 
 
 def code_matches(secret: str, code: str, at: datetime, after_step: int | None) -> int | None:
