@@ -48,8 +48,7 @@ def _flask_cli():
     from app import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "docs", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    group = FlaskGroup(create_app=lambda: app)
-    return group, click.Context(group, obj=ScriptInfo(create_app=lambda: app))
+    return FlaskGroup(create_app=lambda: app), app
 
 
 def _commands(block: str) -> list[list[str]]:
@@ -101,13 +100,16 @@ def _problem(words: list[str]) -> str | None:
 def _flask_problem(args: list[str]) -> str | None:
     if args[:2] == ["--app", "wsgi"]:
         args = args[2:]
-    group, context = _flask_cli()
+    group, app = _flask_cli()
     command, path = group, []
-    while isinstance(command, click.Group) and args and not args[0].startswith("-"):
-        path.append(args[0])
-        command = command.get_command(context, args.pop(0))
-        if command is None:
-            return f"no flask command {' '.join(path)}"
+    # A context of its own, closed at once: FlaskGroup.get_command pushes the app's context onto it,
+    # which left open would serve every later test's CLI command from this app's empty database.
+    with click.Context(group, obj=ScriptInfo(create_app=lambda: app)) as context:
+        while isinstance(command, click.Group) and args and not args[0].startswith("-"):
+            path.append(args[0])
+            command = command.get_command(context, args.pop(0))
+            if command is None:
+                return f"no flask command {' '.join(path)}"
     return None if path else "flask without a command"
 
 
