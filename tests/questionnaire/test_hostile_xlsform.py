@@ -237,13 +237,30 @@ def test_a_zip_bomb_is_refused_from_its_central_directory_without_expanding_it(t
     finally:
         tracemalloc.stop()
     assert len(found) == 1 and found[0].startswith("the file: cannot be read as an .xlsx spreadsheet (it would expand to 200,")
-    assert found[0].endswith(" bytes, more than 50,000,000)")
+    assert found[0].endswith(" bytes, more than 10,000,000)")
     assert peak < 5_000_000  # the 200 MB were never decompressed
 
 
 def test_a_part_compressed_absurdly_well_is_refused(tmp_path):
-    found = problems(with_shared_strings(tmp_path, zeros(20_000_000)))  # under the 50 MB cap, ~1,000 times smaller
+    found = problems(with_shared_strings(tmp_path, zeros(4_000_000)))  # under the 5 MB cap, ~1,000 times smaller
     assert len(found) == 1 and "xl/sharedStrings.xml is compressed" in found[0] and "a zip bomb?" in found[0]
+
+
+def test_a_part_of_millions_of_short_strings_is_refused_before_openpyxl_reads_it(tmp_path):
+    # Compressed only about 26 times (under MAX_RATIO) and under the file's size cap, such a part once
+    # took openpyxl a minute and 270 MB to read, in every worker.
+    def short_strings(strings):
+        strings.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        strings.write(b"<si><t>Test survey</t></si>")
+        for start in range(0, 400_000, 1_000):
+            strings.write(b"".join(b"<si><t>%d</t></si>" % (start + index) for index in range(1_000)))
+        strings.write(b"</sst>")
+
+    data = with_shared_strings(tmp_path, short_strings)
+    assert len(data) < xlsx_file.MAX_FILE_BYTES
+    found = problems(data)
+    assert len(found) == 1 and "xl/sharedStrings.xml would expand to" in found[0]
+    assert found[0].endswith(f"more than {xlsx_file.MAX_PART_BYTES:,})")
 
 
 def test_a_part_that_holds_more_than_it_declares_is_refused_while_reading_it_in_chunks(tmp_path, monkeypatch):
