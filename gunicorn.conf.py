@@ -20,7 +20,7 @@ bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # A request is mostly Python work (templates, forms) plus a short wait on the database (SQLite's
 # fsync on commit, or the PostgreSQL round trip). Processes use the cores; a few threads in each
 # keep a core busy while another request waits on the disk. Measured on 2 cores with
-# bench/respondents: 3 workers x 4 threads (see README, "Operations").
+# bench/respondents: 3 workers x 4 threads (see docs/operators.md and docs/benchmarks.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
 # On top of those, threads that can only hold refused staff sign-in posts through their pause, using

@@ -87,9 +87,13 @@ def two_factor():
     if wait:
         return _too_many(form, "staff/two_factor.html", wait)
     if not auth.check_code(row.user, form.code.data):
-        if auth.code_attempts.refused() and not auth.codes_locked(row.user):
+        refused = auth.code_attempts.refused()
+        if refused and not auth.codes_locked(row.user):
             # Another post claimed this attempt a moment ago (sent at once): nothing was checked.
             return _too_many(form, "staff/two_factor.html", auth.code_wait(row.user))
+        if refused:  # locked: the code was not even checked, so "not right" would mislead
+            form.code.errors = [_("Codes from the app are not accepted for this account now. Enter a recovery code.")]
+            return render_template("staff/two_factor.html", form=form), 200
         form.code.errors = [_("The code is not right, or was used already. Enter the newest code from your app.")]
         return render_template("staff/two_factor.html", form=form), 200
     username = row.user.username

@@ -40,6 +40,7 @@ decides: `responses release --below-minimum` or `responses discard-held` (both a
 import fcntl
 import json
 import logging
+import os
 import random
 import secrets
 import threading
@@ -130,16 +131,21 @@ def _sole_releaser():
     if db.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
         yield True
         return
-    with open(f"{database}-release.lock", "a") as lock_file:
+    # The service's own file, never a link planted in its place (O_NOFOLLOW), readable by no one else:
+    # whoever could open it could hold the lock, and no release would ever run.
+    descriptor = os.open(f"{database}-release.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
         try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
         try:
             yield True
         finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 def batch_day(today: date) -> date:
@@ -262,6 +268,8 @@ def release_if_due() -> None:
         if time.time() < state["next"]:
             return
         state["next"] = time.time() + RETRY_SECONDS  # no other request of this process starts one meanwhile
+        if state["thread"] is not None and state["thread"].is_alive():
+            return  # a long release (minutes at 100,000 held) is still going: never a second thread
     now = now_london()
     try:
         due = db.session.scalar(select(PendingResponse.id).where(_ended(now.date())).limit(1)) is not None

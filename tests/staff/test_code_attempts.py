@@ -154,6 +154,8 @@ def test_ten_wrong_codes_lock_the_account_until_an_admin_unlocks_it(app, client,
     assert "not accepted now" in soup(client.get("/staff/two-factor")).select_one(".codes-locked").get_text()
     refused = client.post("/staff/two-factor", data={"csrf_token": csrf_token(client, "/staff/two-factor"), "code": next_code(app)})
     assert refused.status_code == 200 and client.get("/staff").status_code == 302  # the right code is not even checked
+    # Not "the code is not right": it was never checked.
+    assert soup(refused).select_one(".error-message").get_text(strip=True).endswith("Enter a recovery code.")
     with app.app_context():
         events = [(e.action, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert events.count(("sign_in_failed", {"reason": "wrong_code"})) == code_attempts.LOCKOUT

@@ -11,6 +11,7 @@ the writers in a questionnaire built here: whatever reaches them must be safe.
 import csv
 import dataclasses
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -34,7 +35,10 @@ from tests.questionnaire.xlsforms import good_form, write_form
 from tests.staff.conftest import csrf_token
 from tests.test_escaping import UNSAFE, r_meaning, spss_literal_value
 
-needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed (make r-deps installs r-base-core)")
+# Skipped only outside CI: under `make test` in CI a missing R (or PSPP) fails the run, never hides it.
+needs_r = pytest.mark.skipif(
+    shutil.which("Rscript") is None and not os.environ.get("CI"), reason="R is not installed (make r-deps installs r-base-core)"
+)
 
 # Each would create a file named pwned... in the working folder if it ran.
 SPSS_HOST = 'Where do you feel unsafe?\n\nHOST COMMAND=["touch pwned-spss"].\n*'
@@ -301,7 +305,7 @@ def test_the_sav_labels_are_one_line_within_spss_limits(app, rows, from_the_read
                 assert meta.column_names_to_labels[question.id] == escaping.spss_text(text)
 
 
-@pytest.mark.skipif(shutil.which("pspp") is None, reason="PSPP is not installed (apt-get install pspp)")
+@pytest.mark.skipif(shutil.which("pspp") is None and not os.environ.get("CI"), reason="PSPP is not installed (make r-deps)")
 @pytest.mark.parametrize("questionnaire", ["reader", "direct"])
 def test_pspp_runs_the_syntax_as_one_command_and_nothing_else(app, rows, from_the_reader, tmp_path, questionnaire):
     # PSPP, GNU's SPSS, runs HOST commands (without --safer): the old syntax ran one from a label.

@@ -3,6 +3,7 @@ all together, in random order, under new ids (app/survey/release.py)."""
 
 import threading
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
@@ -234,6 +235,45 @@ def test_the_first_request_after_midnight_starts_the_release_in_a_thread_of_its_
     assert counts(app) == (0, 5)
     # Never in the respondent's request: it answered without waiting for the release.
     assert threads and threads[0] is not threading.main_thread() and threads[0].name == "response-release"
+
+
+def test_a_release_still_running_a_minute_later_gets_no_second_thread(app, monkeypatch):
+    # A release of 100,000 held takes minutes; each process looks again after RETRY_SECONDS.
+    hold_days(app, {today_london(): 5})
+    started, go_on = [], threading.Event()
+    run = release._release
+
+    def slow(*args):
+        started.append(threading.current_thread())
+        go_on.wait(60)
+        return run(*args)
+
+    monkeypatch.setattr(release, "_release", slow)
+    _after_midnight(app, monkeypatch)
+    assert app.test_client().get("/help").status_code == 200
+    app.extensions["response_release"]["next"] = 0.0  # a minute later
+    assert app.test_client().get("/help").status_code == 200
+    go_on.set()
+    _wait_for_the_release(app)
+    assert len(started) == 1
+    assert counts(app) == (0, 5)
+
+
+def test_the_sqlite_lock_file_is_never_a_link_planted_in_its_place(app, tmp_path):
+    with app.app_context():
+        database = db.engine.url.database
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the lock file is SQLite's; PostgreSQL takes an advisory lock")
+        target = tmp_path / "elsewhere"
+        Path(f"{database}-release.lock").unlink(missing_ok=True)
+        Path(f"{database}-release.lock").symlink_to(target)
+        with pytest.raises(OSError):
+            release.release_ended_days(today_london() + timedelta(days=1))
+        assert not target.exists()
+        Path(f"{database}-release.lock").unlink()
+        release.release_ended_days(today_london() + timedelta(days=1))
+        mode = Path(f"{database}-release.lock").stat().st_mode & 0o777
+        assert mode == 0o600
 
 
 def test_the_release_command(app, monkeypatch):

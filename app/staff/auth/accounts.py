@@ -98,7 +98,8 @@ def _change_keeping_an_admin(user: StaffUser, **values) -> None:
     once both pass it; on PostgreSQL the enabled admins' rows are locked first, so two admins demoting
     each other at once take turns, and the second sees the first's change."""
     admins = (StaffUser.role == "admin", StaffUser.active.is_(True))
-    db.session.execute(select(StaffUser.id).where(*admins).with_for_update())
+    # In one order (by id), so two such changes at once never lock the rows in opposite orders (a deadlock).
+    db.session.execute(select(StaffUser.id).where(*admins).order_by(StaffUser.id).with_for_update())
     other = aliased(StaffUser)
     another = select(other.id).where(other.role == "admin", other.active.is_(True), other.id != user.id).exists()
     changed = db.session.execute(

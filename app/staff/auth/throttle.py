@@ -1,4 +1,5 @@
-"""The sign-in throttle: slows guessing without locking anyone out, and without starving respondents.
+"""The sign-in throttle: slows password guessing without locking anyone out, and without starving respondents.
+(Two-factor codes are stricter: they lock after 10 wrong in a row; see code_attempts.py.)
 
 - Per username, growing delays: after FREE_TRIES failures in a row, each further attempt waits 1, 2,
   4... seconds after the last failure, up to STAFF_SIGNIN_MAX_DELAY_SECONDS. Attempts during a delay

@@ -8,7 +8,7 @@ user-missing. A multiple-choice question is one 0/1 variable per option; pyreads
 multiple-response sets, so the .sps file defines them (run it once after opening the .sav).
 
 pyreadstat writes from a whole data frame, so memory grows with the number of responses: 4 bytes
-per response per coded column, plus the ids and typed answers (see the README for the figures).
+per response per coded column, plus the ids and typed answers (see docs/benchmarks.md for the figures).
 """
 
 import math
