@@ -45,15 +45,17 @@ def check(file):
 
 @survey_cli.command("show")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("--lang", "language", default="en", show_default=True, help="The language to print.")
+@click.option("--lang", "language", help="The language to print (default: the survey's default language).")
 def show_command(file, language):
     """Print a questionnaire as text (without FILE: the one the app serves)."""
-    if language not in _languages():
-        raise click.BadParameter(f"{language!r} is not one of {', '.join(_languages())}", param_hint="--lang")
     if file:
         questionnaire = _load_or_exit(file)
     else:
         from app.questionnaire import QUESTIONNAIRE as questionnaire
+    # Only the survey's own languages: another would print the default language's texts under its name.
+    language = language or questionnaire.languages[0]
+    if language not in questionnaire.languages:
+        raise click.BadParameter(f"{language!r} is not one of {', '.join(questionnaire.languages)}", param_hint="--lang")
     click.echo(show(questionnaire, language), nl=False)
 
 

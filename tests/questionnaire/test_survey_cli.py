@@ -104,3 +104,14 @@ def test_the_real_command_exits_1_with_the_problems_on_stderr_and_no_traceback(t
     assert done.returncode == 1
     assert "survey row 7, column relevant: ${nope} is not a question of this form" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_show_prints_a_one_language_survey_in_its_own_language_and_refuses_others(runner, tmp_path):
+    form = good_form()
+    form["settings"][0]["default_language"] = "Polski (pl)"
+    polish = write_form(tmp_path / "polski.xlsx", form, languages={})
+    result = runner.invoke(args=["survey", "show", str(polish)])
+    assert result.exit_code == 0, result.output
+    assert "language pl" in result.output.splitlines()[1]
+    refused = runner.invoke(args=["survey", "show", str(polish), "--lang", "en"])
+    assert refused.exit_code == 2 and "'en' is not one of pl" in refused.output
