@@ -123,7 +123,12 @@ def _refresh(app: Flask, stamp: _Stamp) -> Live:
         # Unreachable, or no table yet (before `flask db upgrade`): what was read last, or SURVEY_FILE's.
         reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0][:200]
         log.warning("Live survey not read (%s: %s): serving the questionnaire read last", type(error).__name__, reason)
-        return stamp.live or _from_file(app)
+        if stamp.live is None:  # nothing read yet (no table before `flask db upgrade`): try at every use
+            return _from_file(app)
+        # An outage after a reading: tried again after STAMP_SECONDS, not at every request, which would
+        # each wait for a connection and log a line.
+        stamp.read_at = clock()
+        return stamp.live
     if live is None:  # seeding refused (the reason is logged): the file, with nothing stored
         return _from_file(app)
     stamp.live, stamp.read_at = live, clock()
