@@ -9,10 +9,9 @@ deployment that still carries the old file; the file only says what to start wit
 
 import difflib
 import hashlib
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
-
-import sys
 
 from flask import Flask, current_app
 from sqlalchemy import exc, func, inspect, select
