@@ -77,6 +77,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     commands.init_app(app)
     questionnaire_cli.init_app(app)
 
+    # Every public page's language switch (base.html) offers the survey's languages, error pages too;
+    # a function, so only a page that shows the switch works them out.
+    app.jinja_env.globals["survey_languages"] = i18n.survey_languages
+
     @app.context_processor
     def page_context():
         return {

@@ -6,7 +6,6 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
-from app import i18n
 from app.extensions import db
 from app.help_contacts import CONTACTS, URGENT_CONTACTS
 from app.questionnaire import QUESTIONNAIRE as Q
@@ -18,8 +17,6 @@ from app.survey.state import survey_status, today_london
 from app.surveys import live
 
 DRAFT_KEY = "draft"
-# Every public page's language switch (base.html) offers the survey's languages, error pages too.
-bp.add_app_template_global(i18n.survey_languages)
 # Pages that explain, help or let someone leave are there whether or not the survey is open.
 ALWAYS_OPEN = {
     "survey.start", "survey.help", "survey.privacy", "survey.leaving", "survey.accessibility", "survey.exit", "survey.done",
