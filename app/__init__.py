@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _hide_addresses_from_dev_server_log()
 
     from app.survey import bp as survey_bp
+    from app.survey import survey_url
     from app.survey import release
 
     release.init_app(app)  # before any blueprint's hooks: the first request after midnight releases
@@ -80,6 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Every public page's language switch (base.html) offers the survey's languages, error pages too;
     # a function, so only a page that shows the switch works them out.
     app.jinja_env.globals["survey_languages"] = i18n.survey_languages
+    app.jinja_env.globals["survey_url"] = survey_url
 
     @app.context_processor
     def page_context():

@@ -245,6 +245,10 @@ class StaffSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     two_factor_done: Mapped[bool] = mapped_column(default=False)
     pending_totp_secret: Mapped[str | None] = mapped_column(String(64))  # while enrolling
+    # A preview of a stored survey file (app/staff/preview.py): which file, and the answers typed
+    # into it. Kept with the session, so they end with it, and never a draft, response or count.
+    preview_file_id: Mapped[int | None] = mapped_column()
+    preview_answers: Mapped[dict | None] = mapped_column(JSON)
     user: Mapped[StaffUser] = relationship()
 
 

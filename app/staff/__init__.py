@@ -18,10 +18,13 @@ from app.staff.summaries.tables import TooSlow
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-# Who may use a route, weakest first. The three roles each include what the ones before them may do.
+# Who may use a route. Which roles have each level: LEVELS in app/staff/auth/accounts.py.
 ANYONE = "anyone"  # the sign-in page
 PASSWORD_GIVEN = "password_given"  # the two-factor steps and signing out: a session, second factor or not
-VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
+SIGNED_IN = "signed_in"  # both factors given, any role: the staff home, signing out everywhere
+VIEWER, ANALYST = "viewer", "analyst"  # the data: summaries (viewers), and exports (analysts)
+EDITOR = "editor"  # the survey itself: its files, preview, dates and published results; no data
+ADMIN = "admin"  # everything, and accounts and the audit trail
 DEFAULT_ACCESS = ADMIN
 
 

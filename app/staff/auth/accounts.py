@@ -13,7 +13,16 @@ from app.models import StaffUser
 from app.staff import audit
 from app.staff.auth import code_attempts, passwords, sessions, two_factor
 
-ROLES = ("viewer", "analyst", "admin")  # each can do all that the ones before it can
+ROLES = ("viewer", "analyst", "editor", "admin")
+# The access levels (app/staff/__init__.py) each role has. Viewers and analysts read the data;
+# an editor looks after the survey itself (its files, preview, dates, published results) and opens
+# nothing of the data; an admin may do everything.
+LEVELS = {
+    "viewer": {"signed_in", "viewer"},
+    "analyst": {"signed_in", "viewer", "analyst"},
+    "editor": {"signed_in", "editor"},
+    "admin": {"signed_in", "viewer", "analyst", "editor", "admin"},
+}
 DEFAULT_ROLE = "analyst"
 USERNAME_MAX_LENGTH = 64
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -182,4 +191,4 @@ def list_users() -> list[StaffUser]:
 
 
 def has_role(user: StaffUser, needed: str) -> bool:
-    return user.role in ROLES and ROLES.index(user.role) >= ROLES.index(needed)
+    return needed in LEVELS.get(user.role, ())
