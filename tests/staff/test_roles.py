@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, VIEWER, access_for
+from app.staff import ADMIN, ANALYST, ANYONE, EDITOR, PASSWORD_GIVEN, SIGNED_IN, VIEWER, access_for
 from tests.helpers import soup
 from tests.staff.conftest import csrf_token, make_user, sign_in
 
@@ -13,7 +13,7 @@ EXPECTED = {
     "staff.two_factor": PASSWORD_GIVEN,
     "staff.two_factor_setup": PASSWORD_GIVEN,
     "staff.logout": PASSWORD_GIVEN,
-    "staff.sign_out_everywhere": VIEWER,
+    "staff.sign_out_everywhere": SIGNED_IN,
     "staff.dashboard": VIEWER,
     "staff.breakdown": VIEWER,
     "staff.export": ANALYST,
@@ -29,6 +29,8 @@ EXPECTED = {
     "staff.create_account": ADMIN,
     "staff.set_account_role": ADMIN,
     "staff.account_action": ADMIN,
+    "staff.results": EDITOR,
+    "staff.publish_results": EDITOR,
 }
 
 
