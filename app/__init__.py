@@ -91,6 +91,8 @@ def create_app(overrides: dict | None = None) -> Flask:
             "language_url": i18n.language_url,
             "survey_name": app.config["SURVEY_NAME"] or _("Community survey"),
             "survey_status": g.get("survey_status", "open"),
+            # The survey's pages are framed as a preview in a staff preview (app/staff/preview_views.py).
+            "survey_layout": "staff/preview_base.html" if g.get("preview_file_id") is not None else "base.html",
             "format_day": i18n.format_day,
             "inline_style": inline_style,
             # The last day on which answers were accepted, for "It closed on 22 June".

@@ -10,15 +10,29 @@
   CSRF token, which stays the main defence. Old browsers send no such header and rely on the token.
 """
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFError
 
 # "same-origin": our own page; "none": typed or bookmarked. Anything else came from another site.
 ALLOWED_FETCH_SITES = {"same-origin", "none"}
 
 
+def body_limit(max_bytes: int):
+    """Let one view take a body bigger than MAX_CONTENT_LENGTH (a file upload). Declared beside the
+    route, read here before anything reads the form, so every other route keeps the small limit."""
+
+    def declare(view):
+        view.max_body_bytes = max_bytes
+        return view
+
+    return declare
+
+
 def refuse_unreadable_or_cross_site_posts():
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        larger = getattr(current_app.view_functions.get(request.endpoint or ""), "max_body_bytes", None)
+        if larger:
+            request.max_content_length = larger
         site = request.headers.get("Sec-Fetch-Site")
         if site is not None and site not in ALLOWED_FETCH_SITES:
             raise CSRFError("The form was sent from another site.")

@@ -47,7 +47,8 @@ def english_for_staff(select_locale):
     """Wrap the public locale selector: staff pages are English until their strings are translated."""
 
     def select():
-        if has_request_context() and request.blueprint == "staff":
+        # A preview of the survey (app/staff/preview_views.py) is in the survey's own languages.
+        if has_request_context() and request.blueprint == "staff" and g.get("preview_file_id") is None:
             return "en"
         return select_locale()
 
@@ -94,9 +95,14 @@ def staff_context():
 
     row = g.get("staff_session")
     user = row.user if row is not None and row.two_factor_done else None
+    from app.staff.views import home_url
+
     return {
         "staff_user": user,
-        "may_open": lambda endpoint: user is not None and has_role(user, access_for(endpoint)),
+        "home_url": home_url(user) if user is not None else url_for("staff.login"),
+        "may_open": lambda endpoint: (
+            user is not None and endpoint in current_app.view_functions and has_role(user, access_for(endpoint))
+        ),
         "csrf_token": csrf.token,  # in place of Flask-WTF's, which lives in the respondents' session
     }
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app.questionnaire import QUESTIONNAIRE
 from app.questionnaire.versions import covered
-from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, VIEWER, access, audit, auth, bp, summaries
+from app.staff import ADMIN, ANALYST, ANYONE, PASSWORD_GIVEN, SIGNED_IN, VIEWER, access, audit, auth, bp, summaries
 from app.staff.auth import has_role, sessions
 from app.staff.auth import two_factor as totp
 from app.staff.exports.codebook import codebook_chunks
@@ -28,6 +28,11 @@ def _actor() -> str:
     return g.staff_user.username
 
 
+def home_url(user) -> str:
+    """Where a member of staff starts: the dashboard, or for an editor (who sees no data) the survey page."""
+    return url_for("staff.dashboard") if has_role(user, VIEWER) else url_for("staff.survey")
+
+
 def _too_many(form, template: str, retry_after: float, busy: bool = False, **context):
     """A 429 page with Retry-After: the form again, saying how long to wait. Nothing was checked."""
     seconds = max(1, round(retry_after))
@@ -43,7 +48,7 @@ def _too_many(form, template: str, retry_after: float, busy: bool = False, **con
 @access(ANYONE)
 def login():
     if g.staff_session is not None and g.staff_session.two_factor_done:
-        return redirect(url_for("staff.dashboard"))
+        return redirect(home_url(g.staff_user))
     form = SignInForm()
     context = {"expired": request.args.get("expired") == "1", "signed_out": "signed_out" in request.args}
     if not form.validate_on_submit():
@@ -68,7 +73,7 @@ def login():
         target = url_for("staff.two_factor" if attempt.user.totp_secret else "staff.two_factor_setup")
     else:
         audit.record(audit.SIGN_IN, attempt.user.username)
-        target = url_for("staff.dashboard")
+        target = home_url(attempt.user)
     return sessions.set_cookie(redirect(target, 303), token)
 
 
@@ -77,7 +82,7 @@ def login():
 def two_factor():
     row = g.staff_session
     if row.two_factor_done:
-        return redirect(url_for("staff.dashboard"))
+        return redirect(home_url(row.user))
     if not row.user.totp_secret:
         return redirect(url_for("staff.two_factor_setup"))
     form = CodeForm()
@@ -96,10 +101,10 @@ def two_factor():
             return render_template("staff/two_factor.html", form=form), 200
         form.code.errors = [_("The code is not right, or was used already. Enter the newest code from your app.")]
         return render_template("staff/two_factor.html", form=form), 200
-    username = row.user.username
+    username, home = row.user.username, home_url(row.user)
     token = sessions.renew(row, two_factor_done=True)  # a new session id once both factors are given
     audit.record(audit.SIGN_IN, username)
-    return sessions.set_cookie(redirect(url_for("staff.dashboard"), 303), token)
+    return sessions.set_cookie(redirect(home, 303), token)
 
 
 @bp.route("/two-factor/set-up", methods=["GET", "POST"])
@@ -148,7 +153,7 @@ def logout():
 
 
 @bp.post("/sign-out-everywhere")
-@access(VIEWER)
+@access(SIGNED_IN)
 def sign_out_everywhere():
     auth.end_sessions(_actor(), actor=_actor())
     return sessions.clear_cookie(redirect(url_for("staff.login", signed_out=1), 303))

@@ -210,6 +210,11 @@ def exit():
         # The way out never waits for the database: the draft expires by itself.
         db.session.rollback()
     session.clear()
+    return leave_quickly()
+
+
+def leave_quickly():
+    """The quick exit's response: to a neutral site, asking the browser to forget this one."""
     response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     # For browsers without Clear-Site-Data. Secure as it was set: browsers ignore a "__Host-" cookie's

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import exc, func, inspect, select
 
 from app.extensions import db
-from app.models import SurveyFile, SurveySettings
+from app.models import Response, SurveyFile, SurveySettings
 from app.questionnaire import versions
 from app.questionnaire.model import Questionnaire
 from app.questionnaire.review import show
@@ -235,6 +235,13 @@ def start_check(app: Flask) -> list[str]:
 def history() -> list[SurveyFile]:
     """Every stored file, newest first (drafts, the live version, retired versions)."""
     return list(db.session.scalars(select(SurveyFile).order_by(SurveyFile.id.desc())))
+
+
+def responses_by_version() -> dict[str, int]:
+    """Released responses per questionnaire version (held ones are never counted on a staff page)."""
+    return dict(db.session.execute(
+        select(Response.questionnaire_version, func.count()).group_by(Response.questionnaire_version)
+    ).all())
 
 
 def count_stored() -> int:

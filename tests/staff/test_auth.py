@@ -452,7 +452,7 @@ def test_finding_an_export_cannot_be_started_by_a_link(app, staff):
 
 def test_csrf_on_every_staff_post(app, client, staff_user):
     for rule in [r for r in app.url_map.iter_rules() if r.rule.startswith("/staff") and "POST" in r.methods]:
-        url = rule.rule.replace("<username>", USERNAME).replace("<action>", "disable")
+        url = rule.rule.replace("<username>", USERNAME).replace("<action>", "disable").replace("<int:file_id>", "1").replace("<int:number>", "1")
         for data in ({}, {"csrf_token": "forged"}):
             response = client.post(url, data={"username": USERNAME, "password": PASSWORD, **data})
             assert response.status_code == 400, rule.rule
