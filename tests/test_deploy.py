@@ -68,6 +68,17 @@ def test_the_body_limit_matches_the_apps():
     assert f"client_body_buffer_size {Config.MAX_CONTENT_LENGTH // 1024}k;" in server
 
 
+def test_only_the_survey_upload_takes_a_bigger_body_and_it_fits_the_apps_limit():
+    import re
+
+    from app.staff.survey_views import UPLOAD_BODY_BYTES
+
+    server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
+    sizes = re.findall(r"location = (\S+) \{[^}]*client_max_body_size (\d+)m;", server)
+    assert [path for path, _ in sizes] == ["/staff/survey/upload"]
+    assert int(sizes[0][1]) * 1024 * 1024 >= UPLOAD_BODY_BYTES
+
+
 def test_the_privacy_page_tells_of_the_address_nginx_counts(client):
     http = (DEPLOY / "nginx" / "survey-http.conf").read_text()
     server = (DEPLOY / "nginx" / "survey-server.conf").read_text()
