@@ -280,3 +280,26 @@ class AuditEvent(db.Model):
     # Failed sign-ins for unknown accounts are one row a day with a count, so a flood adds no rows.
     count: Mapped[int] = mapped_column(default=1, server_default="1")
 
+
+class ResultsPublication(db.Model):
+    """A "you said, we did" snapshot shown on /results (app/results/snapshot.py) until the next one.
+
+    The tables are stored as the public sees them, already protected: a hidden count is stored as
+    its reason ("small" or "secondary"), never as a number, so neither this row nor a backup of it
+    holds a count the page hides. The day (never a time) and who published it; `responses` is how
+    many released responses there were then, which the next publication must exceed by the
+    suppression threshold. Nothing here is about any one respondent.
+    """
+
+    __tablename__ = "results_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the latest is the one shown
+    published_on: Mapped[date] = mapped_column(Date)
+    published_by: Mapped[str] = mapped_column(String(64))  # a staff username
+    responses: Mapped[int] = mapped_column()
+    threshold: Mapped[int] = mapped_column()  # STAFF_SUPPRESSION_THRESHOLD then: "fewer than 5"
+    languages: Mapped[list] = mapped_column(JSON)  # the survey's languages then, its default first
+    # language -> {"title": ..., "text": ...}: the owner's words, plain text, in the survey's languages
+    texts: Mapped[dict] = mapped_column(JSON)
+    # [{"kind": "table" or "breakdown", ...}]: labels in every language and the protected figures
+    tables: Mapped[list] = mapped_column(JSON)

@@ -42,6 +42,7 @@ SURVEY_MADE_LIVE = "survey_made_live"
 SURVEY_OPENED = "survey_opened"
 SURVEY_CLOSED = "survey_closed"
 SURVEY_DATES_SET = "survey_dates_set"
+RESULTS_PUBLISHED = "results_published"  # a "you said, we did" snapshot on /results (app/results/snapshot.py)
 
 
 def record(action: str, actor: str | None, **details) -> AuditEvent:
@@ -144,6 +145,9 @@ def describe(event: AuditEvent) -> str:
     if event.action == SURVEY_DATES_SET:
         return _("Set the survey to open %(opens)s and close %(closes)s",
                  opens=d.get("opens") or _("at any time"), closes=d.get("closes") or _("never"))
+    if event.action == RESULTS_PUBLISHED:
+        return _("Published results from %(responses)s responses: %(count)s tables and %(breakdowns)s breakdowns",
+                 responses=d.get("responses"), count=len(d.get("tables") or []), breakdowns=len(d.get("breakdowns") or []))
     if event.action == SIGN_OUT:
         return _("Signed out")
     if event.action == SESSION_EXPIRED:
