@@ -189,6 +189,8 @@ def test_bad_files_are_refused_before_anything_is_kept(app, editor, name, data, 
 def test_a_body_beyond_the_upload_limit_is_refused_before_it_is_read(app, editor):
     response = upload(editor, b"x" * (MAX_FILE_BYTES + 200_000))
     assert response.status_code == 413
+    assert soup(response).h1.get_text() == "The file is too big"
+    assert not soup(response).select_one("a.quick-exit")  # a staff page, not the public one
 
 
 def test_other_posts_keep_the_small_body_limit(app, editor):
