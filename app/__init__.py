@@ -66,6 +66,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     release.init_app(app)  # before any blueprint's hooks: the first request after midnight releases
     app.register_blueprint(survey_bp)
+    from app.results import bp as results_bp
+
+    app.register_blueprint(results_bp)
     from app.staff import bp as staff_bp
 
     app.register_blueprint(staff_bp)

@@ -123,4 +123,4 @@ def too_slow(error):
     ), 503
 
 
-from app.staff import accounts_views, export_views, preview_views, summary_views, survey_views, views  # noqa: E402,F401  (routes register on import)
+from app.staff import accounts_views, export_views, preview_views, results_views, summary_views, survey_views, views  # noqa: E402,F401  (routes register on import)
