@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.models import ResultsPublication
 from app.questionnaire.characters import normalise_line_breaks
@@ -147,12 +148,13 @@ def csv_rows(publication: ResultsPublication, language: str) -> list[list[str]]:
 
     languages = publication.languages
     title = words({code: texts["title"] for code, texts in publication.texts.items()}, language, languages)
-    rows = [[title.text], [_("Published on %(day)s from %(count)s responses", day=format_day(publication.published_on),
-                                count=f"{publication.responses:,}")]]
+    published = ngettext("Last published on %(day)s from %(num)s response.", "Last published on %(day)s from %(num)s responses.",
+                         publication.responses, day=format_day(publication.published_on))
+    rows = [[title.text], [published]]
     for table in page_tables(publication, language):
         rows.append([])
         if table.kind == BREAKDOWN:
-            rows.append([_("%(question)s, by %(by)s", question=table.heading.text, by=table.by_heading.text)])
+            rows.append([_("%(question)s, by the answer to “%(by)s”", question=table.heading.text, by=table.by_heading.text)])
         else:
             rows.append([table.heading.text])
         if table.withheld:
