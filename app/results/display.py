@@ -15,7 +15,7 @@ from app.models import ResultsPublication
 from app.questionnaire.characters import normalise_line_breaks
 from app.results.snapshot import BREAKDOWN
 from app.staff.summaries import tables
-from app.staff.summaries.charts import Chart, GroupedChart, bar_chart, grouped_bar_chart
+from app.results.charts import Chart, bar_chart, grouped_bar_chart
 
 ROW_WORDS = {
     tables.NO_ANSWER: _l("No answer"),
@@ -80,7 +80,7 @@ class Table:
     rows: list | None = None  # one-way: (label, count text, share text); breakdown: (label, [(count, share)])
     columns: list | None = None  # breakdown: column labels
     total: int | None = None
-    chart: Chart | GroupedChart | None = None
+    chart: Chart | None = None
 
 
 def page_tables(publication: ResultsPublication, language: str) -> list[Table]:
@@ -113,7 +113,7 @@ def _fill_one_way(table: Table, stored: dict, language: str, languages: list[str
         table.chart = bar_chart([
             (label.text, row.get("count"), f"{count} ({share})" if share != count else count)
             for row, (label, count, share) in zip(stored["rows"], table.rows)
-        ])
+        ], language)
 
 
 def _fill_breakdown(table: Table, stored: dict, language: str, languages: list[str], threshold: int) -> None:
@@ -139,7 +139,7 @@ def _fill_breakdown(table: Table, stored: dict, language: str, languages: list[s
             count, share = figure_text(cell, threshold), share_text(cell)
             items.append((label_text(row, language, languages).text, cell.get("share"), f"{count} ({share})" if share else count))
         groups.append((table.columns[index].text, items))
-    table.chart = grouped_bar_chart(groups)
+    table.chart = grouped_bar_chart(groups, language)
 
 
 def csv_rows(publication: ResultsPublication, language: str) -> list[list[str]]:

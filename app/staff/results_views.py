@@ -17,14 +17,27 @@ def _threshold() -> int:
     return current_app.config["STAFF_SUPPRESSION_THRESHOLD"]
 
 
-def _form(formdata=None):
-    form = results_form_class(tuple(QUESTIONNAIRE.languages))(formdata=formdata)
+def _form(formdata=None, last=None):
+    """The form as posted, or filled in with what is published now (to publish again with new counts)."""
+    form = results_form_class(tuple(QUESTIONNAIRE.languages))(formdata=formdata, data=_published_choices(last))
     questions, by_questions = snapshot.publishable(QUESTIONNAIRE)
     form.questions.choices = [(q.id, str(q.summary_label or q.text)) for q in questions]
     for n in range(1, BREAKDOWNS + 1):
         form[f"question_{n}"].choices = [("", "None")] + form.questions.choices
         form[f"by_{n}"].choices = [("", "None")] + [(q.id, str(q.summary_label or q.text)) for q in by_questions]
     return form
+
+
+def _published_choices(last) -> dict:
+    if last is None:
+        return {}
+    data = {"questions": [table["question"] for table in last.tables if table["kind"] == snapshot.TABLE]}
+    pairs = [(table["question"], table["by"]) for table in last.tables if table["kind"] == snapshot.BREAKDOWN]
+    for n, (question, by) in enumerate(pairs[:BREAKDOWNS], start=1):
+        data[f"question_{n}"], data[f"by_{n}"] = question, by
+    for code, texts in last.texts.items():
+        data[f"title_{code}"], data[f"text_{code}"] = texts["title"], texts["text"]
+    return data
 
 
 def _page(form, status: int = 200, published: bool = False):
@@ -45,7 +58,7 @@ def _page(form, status: int = 200, published: bool = False):
 @bp.get("/results", endpoint="results")
 @access(EDITOR)
 def results_page():
-    return _page(_form(), published=request.args.get("published") == "1")
+    return _page(_form(last=snapshot.latest()), published=request.args.get("published") == "1")
 
 
 @bp.post("/results")

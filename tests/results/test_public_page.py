@@ -4,6 +4,7 @@ the owner's words escaped, the page when nothing is published, and the links to 
 import pytest
 
 from app import results, stylesheet
+from app.results.charts import MARGIN
 from app.config import LANGUAGES
 from app.questionnaire import QUESTIONNAIRE
 from tests.helpers import Respondent, soup
@@ -86,8 +87,8 @@ def test_a_right_to_left_chart_is_mirrored(editor, survey_rows):
     chart = public_page(editor, "ar").select_one("svg")
     assert chart["direction"] == "rtl"
     width = float(chart["width"])
-    for rect in chart.select("rect"):  # bars end at the right edge and grow to the left
-        assert float(rect["x"]) + float(rect["width"]) == pytest.approx(width)
+    for rect in chart.select("rect"):  # bars start at the right (inside its margin) and grow to the left
+        assert float(rect["x"]) + float(rect["width"]) == pytest.approx(width - MARGIN)
 
 
 @pytest.mark.parametrize("field", ["title", "text"])
@@ -171,3 +172,13 @@ def test_the_page_prints_as_a_report(editor, survey_rows):
     page = public_page(editor)
     assert page.select("main .no-print a[href='/results.csv']")
     assert not page.select("[style], script")
+
+
+def test_a_long_label_wraps_onto_lines_of_its_chart(editor, survey_rows):
+    publish(editor, ["experiences"], [])
+    chart = public_page(editor, "pl").select_one("svg")
+    texts = [text.get_text() for text in chart.select("text")]
+    label = "Zaczepki, gwizdy lub niechciane komentarze i żarty o podtekście seksualnym"
+    assert label not in texts  # 74 characters: SVG would draw it on one line, out of the chart
+    lines = [t for t in texts if t in label]
+    assert " ".join(lines) == label and all(len(line) <= 44 for line in lines)

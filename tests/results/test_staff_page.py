@@ -125,3 +125,15 @@ def test_urdu_and_bengali_text_keep_the_characters_they_need(app, editor, survey
     assert publish(editor, ["area"], [], texts).status_code == 303
     assert public_page(editor, "ur").h1.get_text() == "نتائج\u200f"
     assert public_page(editor, "bn").select_one(".story p").get_text() == "র\u200c্যাব"
+
+
+def test_the_form_starts_from_what_is_published_now(editor, survey_rows):
+    publish(editor, ["area", "age"], [BREAKDOWN], TWO_LANGUAGES)
+    form = soup(editor.get("/staff/results")).select_one("main form")
+    assert [box["value"] for box in form.select("input[name=questions][checked]")] == ["area", "age"]
+    assert form.select_one("#question_1 option[selected]")["value"] == BREAKDOWN[0]
+    assert form.select_one("#by_1 option[selected]")["value"] == BREAKDOWN[1]
+    assert form.select_one("#question_2 option[selected]")["value"] == ""
+    assert form.select_one("#title_pl")["value"] == TWO_LANGUAGES["pl"][0]
+    assert form.select_one("#text_en").get_text() == TWO_LANGUAGES["en"][1]
+    assert form.select_one("#title_ro")["value"] == ""
