@@ -96,12 +96,16 @@ def equations_of(publication):
     return equations
 
 
-def test_the_published_tables_and_totals_give_away_no_hidden_count(app, survey_rows):
+@pytest.mark.parametrize("breakdowns", [
+    [BREAKDOWN],
+    [BREAKDOWN, ("age", "area"), ("experiences", "age")],  # margins shared between breakdowns too
+])
+def test_the_published_tables_and_totals_give_away_no_hidden_count(app, survey_rows, breakdowns):
     """The issue's "done when": three tables and a breakdown; no count from 1 to the threshold is
     shown, and solving every published equation together pins no hidden count."""
-    publish_now(app)
+    publish_now(app, TABLES, breakdowns)
     publication = stored(app)
-    assert [t["kind"] for t in publication.tables] == ["table", "table", "table", "breakdown"]
+    assert [t["kind"] for t in publication.tables] == ["table"] * 3 + ["breakdown"] * len(breakdowns)
     values, status = {}, {}
     for key, cell in cells_of(publication):
         hidden = cell.get("hidden")
