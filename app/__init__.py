@@ -153,7 +153,7 @@ def _same_site(path: str) -> str | None:
     return None
 
 
-def _drain_request_body() -> None:
+def drain_request_body() -> None:
     """Read and drop the rest of a refused body, up to DRAIN_LIMIT."""
     stream = request.environ.get("wsgi.input")
     length = request.content_length
@@ -177,12 +177,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code == 413:
-            _drain_request_body()
-            if request.endpoint == "staff.upload_survey":  # a survey owner's file: say so on a staff page
-                return render_template(
-                    "staff/error.html", title=_("The file is too big"),
-                    message=_("A survey file must be smaller than 2 MB. The shipped survey, in seven languages, is 44 KB."),
-                ), 413
+            drain_request_body()
         return render_template("errors/error.html", error=error, back=None), error.code
 
     def database_unavailable(error):

@@ -76,6 +76,8 @@ def remember_language(response):
     A session cookie: it ends when the browser closes, so a shared phone keeps no trace of the visit.
     """
     chosen = g.pop("remember_language", None)
+    if g.get("preview_file_id") is not None:
+        return response  # a staff preview (app/staff/preview_views.py) leaves the respondents' cookies alone
     if chosen and request.cookies.get(current_app.config["LANGUAGE_COOKIE"]) != chosen:
         response.set_cookie(
             current_app.config["LANGUAGE_COOKIE"],

@@ -17,12 +17,13 @@ from flask_wtf.csrf import CSRFError
 ALLOWED_FETCH_SITES = {"same-origin", "none"}
 
 
-def body_limit(max_bytes: int):
-    """Let one view take a body bigger than MAX_CONTENT_LENGTH (a file upload). Declared beside the
-    route, read here before anything reads the form, so every other route keeps the small limit."""
+def body_limit(max_bytes: int, when=lambda: True):
+    """Let one view take a body bigger than MAX_CONTENT_LENGTH (a file upload), when `when()` says
+    so (who is asking). Declared beside the route, read here before anything reads the form, so
+    every other route keeps the small limit."""
 
     def declare(view):
-        view.max_body_bytes = max_bytes
+        view.max_body_bytes = (max_bytes, when)
         return view
 
     return declare
@@ -31,8 +32,8 @@ def body_limit(max_bytes: int):
 def refuse_unreadable_or_cross_site_posts():
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         larger = getattr(current_app.view_functions.get(request.endpoint or ""), "max_body_bytes", None)
-        if larger:
-            request.max_content_length = larger
+        if larger and larger[1]():
+            request.max_content_length = larger[0]
         site = request.headers.get("Sec-Fetch-Site")
         if site is not None and site not in ALLOWED_FETCH_SITES:
             raise CSRFError("The form was sent from another site.")

@@ -44,7 +44,8 @@ def access_for(endpoint: str | None) -> str:
 
 
 def english_for_staff(select_locale):
-    """Wrap the public locale selector: staff pages are English until their strings are translated."""
+    """Wrap the public locale selector: staff pages are English until their strings are translated,
+    except a preview of the survey, which is in the survey's own languages."""
 
     def select():
         # A preview of the survey (app/staff/preview_views.py) is in the survey's own languages.

@@ -19,6 +19,7 @@ What differs from the public survey, and why:
 from functools import wraps
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import update
 
 from app.extensions import db
@@ -70,7 +71,8 @@ def _keep(answers: dict | None) -> None:
 
 
 def _url(endpoint: str, **values) -> str:
-    return url_for(f"staff.preview_{endpoint}", file_id=g.preview_file_id, **values)
+    """A preview page's address, in the language of this one (a preview sets no language cookie)."""
+    return url_for(f"staff.preview_{endpoint}", file_id=g.preview_file_id, lang=str(get_locale()), **values)
 
 
 def _question_url(page, change: bool = False) -> str:
@@ -116,7 +118,11 @@ def preview_question(number: int):
         return redirect(_resume_url(answers))
     change = request.args.get("change") == "1"
     # The staff guard checked the staff CSRF token already; the form's own would need the respondents' session.
-    form = form_class(page)(meta={"csrf": False}) if request.method == "POST" else form_class(page)(formdata=None, data=answers, meta={"csrf": False})
+    no_csrf = {"csrf": False}
+    if request.method == "POST":
+        form = form_class(page)(meta=no_csrf)
+    else:
+        form = form_class(page)(formdata=None, data=answers, meta=no_csrf)
     if request.method == "POST" and form.validate():
         answers = engine.record_page(Q, answers, page, given_answers(page, form))
         _keep(answers)

@@ -74,6 +74,29 @@ def _page(upload_form=None, dates_form=None, status=200):
     ), status
 
 
+def signed_in_staff() -> bool:
+    """Whether this request comes from a signed-in member of staff (both factors): only then may the
+    upload's body be read at its bigger limit (app/request_guard.py), so nobody else can make a
+    worker read and spool 2 MB."""
+    from app.staff.auth import sessions
+
+    row, _expired = sessions.current()
+    return row is not None and row.two_factor_done
+
+
+@bp.errorhandler(413)
+def too_big(error):
+    """A body over the limit, on a staff page rather than the public one (the upload's is the usual case)."""
+    from app import drain_request_body
+
+    drain_request_body()
+    return render_template(
+        "staff/error.html", title="Too much was sent",
+        message=f"A survey file must be smaller than {MAX_FILE_BYTES // 1_000_000} MB (the shipped survey, in seven"
+                " languages, is 44 KB). Other staff forms take much less.",
+    ), 413
+
+
 @bp.get("/survey")
 @access(EDITOR)
 def survey():
@@ -82,7 +105,7 @@ def survey():
 
 @bp.post("/survey/upload")
 @access(EDITOR)
-@body_limit(UPLOAD_BODY_BYTES)
+@body_limit(UPLOAD_BODY_BYTES, when=signed_in_staff)
 def upload_survey():
     form = UploadForm()
     if not form.validate():
@@ -135,7 +158,8 @@ def make_live(file_id: int):
 def download_survey(file_id: int):
     row = _file(file_id)
     # The name is made here from the version (letters, digits, dots and hyphens), never one uploaded.
-    version = "".join(c if c.isalnum() or c in ".-" else "-" for c in row.version)[:32] or "survey"
+    # ASCII only: a header is Latin-1, and gunicorn refuses a Cyrillic or accented name outright.
+    version = "".join(c if (c.isascii() and c.isalnum()) or c in ".-" else "-" for c in row.version)[:32] or "survey"
     return Response(
         row.content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,6 +1,7 @@
 """The public, anonymous survey."""
 
 from flask import Blueprint, g, url_for
+from flask_babel import get_locale
 
 bp = Blueprint("survey", __name__)
 
@@ -14,6 +15,9 @@ def survey_url(name: str, **values) -> str:
     (g.preview_file_id set) the preview's own, so every link and form of the preview stays in it."""
     file_id = g.get("preview_file_id")
     if file_id is not None and name in PREVIEW_PAGES:
+        # The language goes on in the address: a preview sets no respondent's language cookie.
+        if name != "exit":  # the way out carries nothing
+            values.setdefault("lang", str(get_locale()))
         return url_for(f"staff.preview_{name}", file_id=file_id, **values)
     return url_for(f"survey.{name}", **values)
 

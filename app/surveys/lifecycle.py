@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import exc, func, inspect, select
+from sqlalchemy import exc, func, inspect, select, update
 
 from app.extensions import db
 from app.models import Response, SurveyFile, SurveySettings
@@ -69,11 +69,15 @@ def stored(version: str | None = None) -> SurveyFile | None:
 
 def upload(data: bytes, actor: str) -> SurveyFile:
     """Keep a good file as a draft. A file with problems raises SurveyFileError (`.problems`, each
-    naming its sheet, row and column) and keeps nothing."""
+    naming its sheet, row and column) and keeps nothing. The same bytes as a draft already kept give
+    that draft back (a double click, or the same file uploaded again), not a second one."""
+    sha256 = hashlib.sha256(data).hexdigest()
     questionnaire = read_xlsform(data, _languages())
+    same = db.session.scalar(select(SurveyFile).where(SurveyFile.sha256 == sha256, SurveyFile.state == DRAFT))
+    if same is not None:
+        return same
     draft = SurveyFile(
-        version=questionnaire.version, state=DRAFT, content=data, sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor, uploaded_at=_now(),
+        version=questionnaire.version, state=DRAFT, content=data, sha256=sha256, uploaded_by=actor, uploaded_at=_now(),
     )
     db.session.add(draft)
     db.session.flush()
@@ -108,26 +112,48 @@ def make_live(draft: SurveyFile, actor: str) -> SurveyFile:
     refused = problems_before_live(draft)
     if refused:
         raise NotMadeLive(refused)
-    if draft.state == LIVE:
-        raise NotMadeLive([f"version {draft.version} is live already"])
     before = live_file()
-    if before is not None:
-        before.state = RETIRED
-        db.session.flush()  # before the new live row: at most one live row at any moment
-    draft.state, draft.made_live_by, draft.made_live_at = LIVE, actor, _now()
-    versions.keep_definition(questionnaire_of(draft))
-    db.session.flush()
+    if before is not None and before.id == draft.id:
+        raise NotMadeLive([f"version {draft.version} is live already"])
+    # Conditional updates, not attribute changes: of two people making files live at the same moment
+    # (or a double click), one wins and the other is told so. The draft must still be in the state it
+    # was read in, and the unique index over live rows refuses a second live row (PostgreSQL), while
+    # SQLite runs one writer at a time.
+    try:
+        if before is not None:
+            db.session.execute(update(SurveyFile).where(SurveyFile.id == before.id, SurveyFile.state == LIVE)
+                               .values(state=RETIRED).execution_options(synchronize_session=False))
+        changed = db.session.execute(
+            update(SurveyFile).where(SurveyFile.id == draft.id, SurveyFile.state == draft.state)
+            .values(state=LIVE, made_live_by=actor, made_live_at=_now()).execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            raise NotMadeLive([f"version {draft.version} was made live a moment ago"])
+        versions.keep_definition(questionnaire_of(draft))
+        db.session.flush()
+    except (NotMadeLive, exc.IntegrityError) as error:
+        db.session.rollback()
+        if isinstance(error, NotMadeLive):
+            raise
+        raise NotMadeLive(["another version was made live at the same moment: look at the survey page again"]) from None
     audit.record(audit.SURVEY_MADE_LIVE, _audit_actor(actor), version=draft.version, file=draft.id,
                  before=before.version if before is not None else None)  # commits
+    db.session.expire_all()  # the rows changed by the updates above
     live.forget()
     return draft
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A moment as stored: UTC. SQLite keeps no offset, and reads every stored moment back as UTC, so a
+    London summer time stored as it is would come back an hour late."""
+    return moment.astimezone(timezone.utc) if moment is not None else None
 
 
 def _settings() -> SurveySettings:
     settings = db.session.get(SurveySettings, 1)
     if settings is None:
         opens, closes = current_app.config["SURVEY_OPENS"], current_app.config["SURVEY_CLOSES"]
-        settings = SurveySettings(id=1, opens=opens, closes=closes, changed_by="", changed_at=_now())
+        settings = SurveySettings(id=1, opens=_utc(opens), closes=_utc(closes), changed_by="", changed_at=_now())
         db.session.add(settings)
     return settings
 
@@ -149,16 +175,18 @@ def set_dates(opens: datetime | None, closes: datetime | None, actor: str) -> No
     if opens and closes and opens >= closes:
         raise ValueError("the survey must open before it closes")
     settings = _settings()
-    settings.opens, settings.closes = opens, closes
+    settings.opens, settings.closes = _utc(opens), _utc(closes)
     _save(settings, actor, audit.SURVEY_DATES_SET,
           opens=opens.isoformat() if opens else None, closes=closes.isoformat() if closes else None)
 
 
 def close_now(actor: str) -> None:
-    """Close the survey from this moment (the opening date stays)."""
+    """Close the survey from this moment (an opening moment already passed stays; one still to come
+    is cleared, or the survey would read as "not open yet" rather than closed)."""
     opens, _closes = _dates_now()
+    now = _now()
     settings = _settings()
-    settings.opens, settings.closes = opens, _now()
+    settings.opens, settings.closes = _utc(opens) if opens is not None and opens <= now else None, now
     _save(settings, actor, audit.SURVEY_CLOSED)
 
 
@@ -167,8 +195,8 @@ def open_again(actor: str) -> None:
     opens, closes = _dates_now()
     now = _now()
     settings = _settings()
-    settings.opens = opens if opens is not None and opens <= now else None
-    settings.closes = closes if closes is not None and closes > now else None
+    settings.opens = _utc(opens) if opens is not None and opens <= now else None
+    settings.closes = _utc(closes) if closes is not None and closes > now else None
     _save(settings, actor, audit.SURVEY_OPENED)
 
 

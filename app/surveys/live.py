@@ -27,6 +27,7 @@ from sqlalchemy import exc, select
 
 from app.config import LONDON
 from app.extensions import db
+from app.lru import LRU
 from app.models import SurveyFile, SurveySettings
 from app.questionnaire.model import Questionnaire
 from app.questionnaire.xlsform import read_xlsform
@@ -58,7 +59,9 @@ class _Stamp:
         self.lock = threading.Lock()
 
 
-_parsed: dict[tuple[str, tuple[str, ...]], Questionnaire] = {}
+# Bounded: every draft uploaded and previewed is parsed too, and a worker lives for weeks.
+PARSED_KEPT = 32
+_parsed = LRU(PARSED_KEPT)
 _parse_lock = threading.Lock()
 
 
@@ -66,9 +69,11 @@ def parsed(content: bytes, languages) -> Questionnaire:
     """The questionnaire of a stored file, read once per process (by its bytes' sha256)."""
     key = (hashlib.sha256(content).hexdigest(), tuple(languages))
     with _parse_lock:
-        if key not in _parsed:
-            _parsed[key] = read_xlsform(content, languages)
-        return _parsed[key]
+        questionnaire = _parsed.get(key)
+        if questionnaire is None:
+            questionnaire = read_xlsform(content, languages)
+            _parsed.put(key, questionnaire)
+        return questionnaire
 
 
 def _parsed_already(sha256: str, languages) -> Questionnaire | None:

@@ -4,6 +4,7 @@ not do. The walk in `test_an_owner_publishes_a_kobo_form_in_two_languages` is th
 
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,6 +20,7 @@ from tests.questionnaire.test_plain_xlsform import KOBO_LANGUAGES, kobo_form
 from tests.questionnaire.xlsforms import write_form
 from tests.staff.conftest import csrf_token, make_user, sign_in
 
+NEXT_YEAR = date.today().year + 1
 # Everything a respondent's answer could leave behind: none of it may change in a preview.
 ANSWER_TABLES = ("drafts", "sent_drafts", "pending_responses", "responses", "answers", "day_counts",
                  "answer_counts", "question_counts", "answer_pair_counts")
@@ -66,22 +68,23 @@ def walk_preview(client, file_id: int, language: str) -> list:
     base = f"/staff/preview/{file_id}"
     seen = [soup(client.get(f"{base}/?lang={language}"))]
     token = seen[0].select_one("main form input[name=csrf_token]")["value"]
-    response = client.post(f"{base}/start", data={"csrf_token": token})
+    response = client.post(seen[0].select_one("main form")["action"], data={"csrf_token": token})
     while "/question/" in response.headers.get("Location", ""):
-        url = response.headers["Location"]
-        page = soup(client.get(url))
+        page = soup(client.get(response.headers["Location"]))
         seen.append(page)
         data = {"csrf_token": token}
         for field in page.select("main form input[type=radio], main form input[type=checkbox]"):
             data.setdefault(field["name"], "no" if field["name"] == "safe" else field["value"])
         data.update({field["name"]: "Typed in a preview" for field in page.select("main form textarea")})
-        response = client.post(url, data=data)
-        assert response.status_code == 303, (url, response.status_code, response.get_data(as_text=True)[:500])
-    assert response.headers["Location"] == f"{base}/check"
-    seen.append(soup(client.get(f"{base}/check")))
-    response = client.post(f"{base}/check", data={"csrf_token": token})
-    assert response.headers["Location"] == f"{base}/done"
-    seen.append(soup(client.get(f"{base}/done")))
+        response = client.post(page.select_one("main form")["action"], data=data)
+        assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:500])
+    # The preview keeps its language in its addresses: it sets no respondent's language cookie.
+    assert response.headers["Location"] == f"{base}/check?lang={language}"
+    check = soup(client.get(response.headers["Location"]))
+    seen.append(check)
+    response = client.post(check.select_one("main form")["action"], data={"csrf_token": token})
+    assert response.headers["Location"] == f"{base}/done?lang={language}"
+    seen.append(soup(client.get(response.headers["Location"])))
     return seen
 
 
@@ -139,7 +142,7 @@ def test_an_owner_publishes_a_kobo_form_in_two_languages(app, make_app, editor, 
 def test_the_survey_page_shows_the_live_version_history_and_drafts(app, editor, kobo_bytes):
     page = soup(editor.get("/staff/survey"))
     facts = {div.dt.get_text(): div.dd.get_text(strip=True) for div in page.select("dl.facts div")}
-    assert facts["Version"] == "2026-11.1" and facts["Responses to this version"] == "0"
+    assert facts["Version"] == "2026-11.1" and facts["Responses released to this version"] == "0"
     assert "by command line" in facts["Live since"]
     assert "There are no drafts." in page.get_text()
     upload(editor, kobo_bytes)
@@ -174,7 +177,7 @@ def zip_bomb() -> bytes:
     ("survey.xlsx", b"not a spreadsheet at all", None, ""),  # the reader's own problem
     ("survey.xlsx", b"", None, "The file is empty"),
     ("survey.xlsx.exe", b"MZ", None, "must be an Excel .xlsx spreadsheet"),
-    ("survey.xlsx", b"PK\x03\x04", "text/html", "must be an Excel .xlsx spreadsheet"),
+    ("survey.xlsx", b"PK\x03\x04", "text/html", "cannot be read as an .xlsx spreadsheet"),  # the reader's, not the type's
     ("survey.xlsx", b"x" * (MAX_FILE_BYTES + 1), None, "smaller than 2 MB"),
     ("survey.xlsx", zip_bomb(), None, ""),
 ])
@@ -189,7 +192,8 @@ def test_bad_files_are_refused_before_anything_is_kept(app, editor, name, data, 
 def test_a_body_beyond_the_upload_limit_is_refused_before_it_is_read(app, editor):
     response = upload(editor, b"x" * (MAX_FILE_BYTES + 200_000))
     assert response.status_code == 413
-    assert soup(response).h1.get_text() == "The file is too big"
+    assert soup(response).h1.get_text() == "Too much was sent"
+    assert "smaller than 2 MB" in soup(response).select_one("main").get_text()
     assert not soup(response).select_one("a.quick-exit")  # a staff page, not the public one
 
 
@@ -274,16 +278,16 @@ def test_close_now_open_again_and_dates(app, editor):
     assert not soup(public.get("/")).select_one("main form button")  # no "Start now"
     assert editor.post("/staff/survey/open", data={"csrf_token": token}).headers["Location"] == "/staff/survey?done=opened"
     assert soup(public.get("/")).select_one("main form button")
-    response = editor.post("/staff/survey/dates", data={"csrf_token": token, "opens": "2099-01-01", "last_day": "2099-01-31"})
+    response = editor.post("/staff/survey/dates", data={"csrf_token": token, "opens": f"{NEXT_YEAR}-01-01", "last_day": f"{NEXT_YEAR}-01-31"})
     assert response.headers["Location"] == "/staff/survey?done=dates"
     page = soup(editor.get("/staff/survey"))
-    assert "Not open yet" in page.get_text() and "Closes: 2099-02-01 00:00" in page.get_text()
-    assert page.select_one("#opens")["value"] == "2099-01-01" and page.select_one("#last_day")["value"] == "2099-01-31"
+    assert "Not open yet" in page.get_text() and f"Closes: {NEXT_YEAR}-02-01 00:00" in page.get_text()
+    assert page.select_one("#opens")["value"] == f"{NEXT_YEAR}-01-01" and page.select_one("#last_day")["value"] == f"{NEXT_YEAR}-01-31"
     assert not soup(public.get("/")).select_one("main form button")
 
 
 @pytest.mark.parametrize("days, message", [
-    ({"opens": "2099-02-01", "last_day": "2099-01-01"}, "The last day must be the first day or after it"),
+    ({"opens": f"{NEXT_YEAR}-02-01", "last_day": f"{NEXT_YEAR}-01-01"}, "The last day must be the first day or after it"),
     ({"opens": "not a day"}, "Enter a real date"),
 ])
 def test_bad_dates_are_explained(app, editor, days, message):
@@ -315,11 +319,11 @@ def test_a_preview_continues_where_it_was_left_and_is_per_file(app, editor, kobo
     editor.post(f"/staff/preview/{file_id}/question/1", data={"csrf_token": token, "safe": "yes"})
     start = soup(editor.get(f"/staff/preview/{file_id}/"))
     assert start.select_one("main form button").get_text() == "Continue where you left off"
-    assert editor.post(f"/staff/preview/{file_id}/start", data={"csrf_token": token}).headers["Location"] == f"/staff/preview/{file_id}/question/2"
+    assert editor.post(f"/staff/preview/{file_id}/start", data={"csrf_token": token}).headers["Location"] == f"/staff/preview/{file_id}/question/2?lang=en"
     with app.app_context():
         live_id = lifecycle.live_file().id
     assert soup(editor.get(f"/staff/preview/{live_id}/")).select_one("main form button").get_text() == "Start now"
-    assert editor.get(f"/staff/preview/{live_id}/question/1").headers["Location"] == f"/staff/preview/{live_id}/"
+    assert editor.get(f"/staff/preview/{live_id}/question/1").headers["Location"] == f"/staff/preview/{live_id}/?lang=en"
 
 
 def test_an_error_in_a_preview_shows_as_on_the_survey(app, editor, kobo_bytes):
@@ -350,3 +354,93 @@ def test_an_editor_sees_no_data(app, editor):
         assert editor.get(url).status_code == 403, url
     links = [a["href"] for a in soup(editor.get("/staff/survey")).select("nav.staff-nav a")]
     assert links == ["/staff/survey", "/staff/results"]
+
+
+# Findings of the outside review, each a test that failed before its fix.
+
+@pytest.mark.parametrize("days", [{"opens": "0001-01-01"}, {"last_day": "9999-12-31"}, {"opens": "1999-12-31"}])
+def test_a_day_far_from_now_is_refused_and_the_survey_stays_up(app, editor, days):
+    token = csrf_token(editor, "/staff/survey")
+    response = editor.post("/staff/survey/dates", data={"csrf_token": token, **days})
+    assert response.status_code == 400
+    assert "Enter a day between 2000 and" in soup(response).select_one(".error-summary").get_text()
+    assert app.test_client().get("/").status_code == 200
+    assert editor.get("/staff/survey").status_code == 200
+
+
+def test_a_last_day_already_past_is_refused(app, editor):
+    token = csrf_token(editor, "/staff/survey")
+    response = editor.post("/staff/survey/dates", data={"csrf_token": token, "last_day": "2020-01-02"})
+    assert response.status_code == 400
+    assert "cannot be before today" in soup(response).select_one(".error-summary").get_text()
+
+
+def test_a_summer_day_opens_at_midnight_london_time(app, editor):
+    token = csrf_token(editor, "/staff/survey")
+    editor.post("/staff/survey/dates", data={"csrf_token": token, "opens": f"{NEXT_YEAR}-06-08", "last_day": f"{NEXT_YEAR}-06-22"})
+    with app.test_request_context():
+        live.forget()
+        opens, closes = live.dates()
+    assert (opens.isoformat(), closes.isoformat()) == (f"{NEXT_YEAR}-06-08T00:00:00+01:00", f"{NEXT_YEAR}-06-23T00:00:00+01:00")
+    assert f"Closes: {NEXT_YEAR}-06-23 00:00" in soup(editor.get("/staff/survey")).get_text()
+
+
+def test_close_now_before_the_first_day_reads_as_closed(app, editor):
+    token = csrf_token(editor, "/staff/survey")
+    editor.post("/staff/survey/dates", data={"csrf_token": token, "opens": f"{NEXT_YEAR}-06-08"})
+    editor.post("/staff/survey/close", data={"csrf_token": token})
+    assert "Closed: it takes no answers." in soup(editor.get("/staff/survey")).get_text()
+
+
+def test_a_version_with_letters_beyond_ascii_downloads_with_a_latin_1_header(app, editor, tmp_path):
+    form = kobo_form()
+    form["settings"][0]["version"] = "версия-2025é"
+    response = upload(editor, write_form(tmp_path / "v.xlsx", form, languages=KOBO_LANGUAGES).read_bytes())
+    file_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    disposition = editor.get(f"/staff/survey/files/{file_id}/download").headers["Content-Disposition"]
+    disposition.encode("latin-1")  # gunicorn refuses any other header
+    assert disposition.startswith('attachment; filename="survey-') and disposition.endswith(f'-2025--draft-{file_id}.xlsx"')
+
+
+def test_the_same_file_twice_is_one_draft(app, editor, kobo_bytes):
+    first, second = upload(editor, kobo_bytes), upload(editor, kobo_bytes)
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SurveyFile).where(SurveyFile.state == "draft")) == 1
+
+
+@pytest.mark.parametrize("mimetype", ["application/vnd.ms-excel", "application/x-zip-compressed", "application/zip"])
+def test_the_type_a_browser_guesses_does_not_refuse_a_good_file(app, editor, kobo_bytes, mimetype):
+    assert upload(editor, kobo_bytes, mimetype=mimetype).status_code == 303
+
+
+def test_nobody_signed_in_can_make_the_server_read_a_big_upload(app):
+    client = app.test_client()
+    token = csrf_token(client, "/staff/login")
+    response = upload(client, b"x" * 1_000_000, token=token)
+    assert response.status_code == 413  # refused at the small limit, before the form was read
+
+
+def test_two_versions_made_live_at_the_same_moment_one_is_refused(app, editor, kobo_bytes, tmp_path, monkeypatch):
+    form = kobo_form()
+    form["settings"][0]["version"] = "2024-06"
+    ids = [int(upload(editor, data).headers["Location"].rsplit("/", 1)[1])
+           for data in (kobo_bytes, write_form(tmp_path / "b.xlsx", form, languages=KOBO_LANGUAGES).read_bytes())]
+    with app.test_request_context():
+        stale = lifecycle.live_file()  # what the second request read before the first made its file live
+        lifecycle.make_live(db.session.get(SurveyFile, ids[0]), "one")
+        monkeypatch.setattr(lifecycle, "live_file", lambda: stale)
+        with pytest.raises(lifecycle.NotMadeLive, match="at the same moment"):
+            lifecycle.make_live(db.session.get(SurveyFile, ids[1]), "two")
+        monkeypatch.undo()
+        assert lifecycle.live_file().id == ids[0]
+        made_live = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "survey_made_live"))
+    assert made_live == 1
+
+
+def test_a_preview_in_another_language_leaves_the_language_cookie_alone(app, editor, kobo_bytes):
+    file_id = int(upload(editor, kobo_bytes).headers["Location"].rsplit("/", 1)[1])
+    response = editor.get(f"/staff/preview/{file_id}/?lang=pl")
+    assert soup(response).html["lang"] == "pl"
+    assert not any(cookie.startswith(app.config["LANGUAGE_COOKIE"] + "=") for cookie in response.headers.getlist("Set-Cookie"))
+    assert "lang=pl" in soup(response).select_one("main form")["action"]  # the language goes on in the addresses
