@@ -11,6 +11,7 @@ through the real forms and uploading spreadsheets through the real file input.
 - The preview's quick exit, clicked: it leaves for QUICK_EXIT_URL and the staff session is over.
 """
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -143,8 +144,8 @@ def test_survey_owner_pages_pass_axe_and_the_nu_html_checker(browser_page, serve
     checks.check(page, press(page), "survey page after make live", quick_exit=False)
     assert "The new version is live" in page.inner_text("main p.notice")
 
-    page.fill("#opens", "2099-02-01")
-    page.fill("#last_day", "2099-01-01")
+    page.fill("#opens", f"{date.today().year + 1}-02-01")
+    page.fill("#last_day", f"{date.today().year + 1}-01-01")
     checks.check(page, press(page, DATES), "survey page, dates the wrong way round", status=400, quick_exit=False)
     assert "The last day must be the first day or after it" in page.inner_text(".error-summary")
 
