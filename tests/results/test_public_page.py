@@ -182,3 +182,15 @@ def test_a_long_label_wraps_onto_lines_of_its_chart(editor, survey_rows):
     assert label not in texts  # 74 characters: SVG would draw it on one line, out of the chart
     lines = [t for t in texts if t in label]
     assert " ".join(lines) == label and all(len(line) <= 44 for line in lines)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_results_page_fits_in_one_round_trip(app, editor, survey_rows, language):
+    """The public pages' budget (tests/test_page_weight.py): HTML with its stylesheet, gzip, under 14 KB,
+    here with three tables, a breakdown and both charts."""
+    from tests.test_page_weight import BUDGET, gzipped_size
+
+    publish(editor, TABLES, [BREAKDOWN], {"en": ("Results", "What we did.")})
+    response = app.test_client().get(f"/results?lang={language}")
+    assert response.status_code == 200
+    assert gzipped_size(response.get_data()) < BUDGET
