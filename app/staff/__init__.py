@@ -78,6 +78,10 @@ def guard():
     if not row.two_factor_done:
         return redirect(url_for("staff.two_factor"))
     if not has_role(row.user, needed):
+        if request.endpoint == "staff.dashboard":  # /staff, the front door: an editor's starts elsewhere
+            from app.staff.views import home_url
+
+            return redirect(home_url(row.user))
         return render_template("staff/error.html", title=_("You do not have access to this page")), 403
     return None
 
@@ -111,6 +115,13 @@ def staff_context():
 @bp.errorhandler(CSRFError)
 def csrf_error(error):
     return render_template("staff/error.html", title=_("Sorry, that form has expired"), csrf=True), 400
+
+
+@bp.errorhandler(404)
+def not_found(error):
+    """A survey file, preview or account that does not exist: a staff page, not the public one."""
+    return render_template("staff/error.html", title=_("Page not found"),
+                           message=_("It may have been mistyped, or what it showed no longer exists.")), 404
 
 
 @bp.errorhandler(TooSlow)

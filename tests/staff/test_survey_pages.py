@@ -336,8 +336,11 @@ def test_an_error_in_a_preview_shows_as_on_the_survey(app, editor, kobo_bytes):
 
 
 def test_no_preview_for_a_file_that_does_not_exist(app, editor):
-    assert editor.get("/staff/preview/999/").status_code == 404
-    assert editor.get("/staff/survey/files/999").status_code == 404
+    for url in ("/staff/preview/999/", "/staff/survey/files/999", "/staff/survey/files/999/download"):
+        response = editor.get(url)
+        assert response.status_code == 404
+        assert soup(response).h1.get_text() == "Page not found"
+        assert not soup(response).select_one("a.quick-exit"), url  # a staff page, not the public one
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst"])
@@ -350,7 +353,8 @@ def test_staff_who_read_the_data_cannot_change_or_preview_the_survey(app, client
 
 
 def test_an_editor_sees_no_data(app, editor):
-    for url in ("/staff", "/staff/breakdown", "/staff/export", "/staff/audit", "/staff/accounts"):
+    assert editor.get("/staff").headers["Location"] == "/staff/survey"  # the front door leads to their page
+    for url in ("/staff/breakdown", "/staff/export", "/staff/audit", "/staff/accounts"):
         assert editor.get(url).status_code == 403, url
     links = [a["href"] for a in soup(editor.get("/staff/survey")).select("nav.staff-nav a")]
     assert links == ["/staff/survey", "/staff/results"]
