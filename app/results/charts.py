@@ -45,9 +45,10 @@ class Chart:
 
 
 def wrap(text: str, chars: int = CHARS) -> list[str]:
-    """Words into lines of at most `chars` characters (a longer word has a line of its own)."""
+    """Words into lines of at most `chars` characters (a longer word, such as an address, is cut)."""
     lines: list[str] = []
-    for word in text.split():
+    words = [word[i:i + chars] for word in text.split() for i in range(0, len(word), chars)]
+    for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= chars:
             lines[-1] += " " + word
         else:

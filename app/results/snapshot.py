@@ -53,7 +53,10 @@ def latest() -> ResultsPublication | None:
 
 
 def may_publish(threshold: int, last: ResultsPublication | None = None) -> bool:
-    """At least `threshold` responses released since the last publication (or in all, for the first)."""
+    """At least `threshold` responses released since the last publication (or in all, for the first);
+    the threshold the last was published under, if higher (an operator may lower the setting)."""
+    if last is not None:
+        threshold = max(threshold, last.threshold)
     return kept.total() - (last.responses if last else 0) >= threshold
 
 
@@ -72,6 +75,10 @@ def publish(questionnaire: Questionnaire, choice: Choice, actor: str, threshold:
     allowed, allowed_by = {q.id for q in questions}, {q.id for q in by_questions}
     if not set(choice.questions) <= allowed or any(q not in allowed or b not in allowed_by or q == b for q, b in choice.breakdowns):
         raise ValueError("only questions with options, broken down by a single-choice or scale question")
+    if len({frozenset(pair) for pair in choice.breakdowns}) != len(choice.breakdowns):
+        # A by B and B by A hold the same cells, but secondary suppression may hide different ones
+        # in each (it breaks ties by a cell's place): read together, they would give small counts away.
+        raise ValueError("a breakdown chosen twice, or with its transpose")
     languages = list(questionnaire.languages)
     _only_publisher()
     last = latest()

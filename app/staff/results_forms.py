@@ -65,6 +65,7 @@ class ResultsFormBase(StaffForm):
         if not self.questions.data and not any(self[f"question_{n}"].data for n in range(1, BREAKDOWNS + 1)):
             self.questions.errors = [*self.questions.errors, _l("Choose at least one table or breakdown to publish")]
             valid = False
+        chosen: list[set] = []  # A by B, and B by A, hold the same cells: one of them only
         for n in range(1, BREAKDOWNS + 1):
             question, by = self[f"question_{n}"], self[f"by_{n}"]
             if bool(question.data) != bool(by.data):
@@ -74,6 +75,11 @@ class ResultsFormBase(StaffForm):
             elif question.data and question.data == by.data:
                 by.errors = [*by.errors, _l("Choose a different question to break down by")]
                 valid = False
+            elif question.data and {question.data, by.data} in chosen:
+                by.errors = [*by.errors, _l("This breakdown is chosen already, this way round or the other")]
+                valid = False
+            if question.data and by.data:
+                chosen.append({question.data, by.data})
         for index, language in enumerate(self.languages):
             title, text = self[f"title_{language}"], self[f"text_{language}"]
             name = language_name(language)

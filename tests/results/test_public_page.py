@@ -194,3 +194,10 @@ def test_the_results_page_fits_in_one_round_trip(app, editor, survey_rows, langu
     response = app.test_client().get(f"/results?lang={language}")
     assert response.status_code == 200
     assert gzipped_size(response.get_data()) < BUDGET
+
+
+def test_a_word_longer_than_a_line_is_cut_to_fit_the_chart():
+    from app.results.charts import CHARS, wrap
+
+    assert wrap("see " + "x" * 100) == ["see", "x" * CHARS, "x" * CHARS, "x" * (100 - 2 * CHARS)]
+    assert all(len(line) <= CHARS for line in wrap("https://" + "a" * 300 + " end"))

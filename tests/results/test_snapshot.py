@@ -56,7 +56,7 @@ def _key(q, b, r, c):
         return ("one", q, r)
     if r == TOTAL:
         return ("one", b, c)
-    return ("pair", q, b, r, c)
+    return ("pair", *sorted([(q, r), (b, c)]))  # one key for a cell of A by B and of B by A
 
 
 def exact_value(key, items):
@@ -67,7 +67,7 @@ def exact_value(key, items):
     if key[0] == "one":
         _, q, r = key
         return total - sum(1 for *_, a in items if q in {x for x, _ in a}) if r == NO_ANSWER else ones[q, r]
-    _, q, b, r, c = key
+    _, (q, r), (b, c) = key
     has = lambda answers, question, value: (  # noqa: E731
         question not in {x for x, _ in answers} if value == NO_ANSWER else (question, value) in answers
     )
@@ -189,6 +189,8 @@ def test_the_first_publication_needs_the_threshold_of_responses(app, rows):
     ([], [("area", "experiences")]),  # by a multiple choice: not a breakdown the summaries make
     ([], [("area", "area")]),
     ([], [("difference_text", "area")]),
+    ([], [("area", "age"), ("age", "area")]),  # a breakdown and its transpose: different cells hidden
+    ([], [("area", "age"), ("area", "age")]),
 ])
 def test_only_questions_the_summaries_count_can_be_published(app, survey_rows, questions, breakdowns):
     with pytest.raises(ValueError):

@@ -137,3 +137,24 @@ def test_the_form_starts_from_what_is_published_now(editor, survey_rows):
     assert form.select_one("#title_pl")["value"] == TWO_LANGUAGES["pl"][0]
     assert form.select_one("#text_en").get_text() == TWO_LANGUAGES["en"][1]
     assert form.select_one("#title_ro")["value"] == ""
+
+
+@pytest.mark.parametrize("pairs", [[("area", "age"), ("age", "area")], [("area", "age"), ("area", "age")]])
+def test_a_breakdown_and_its_transpose_are_not_published_together(app, editor, survey_rows, pairs):
+    """An outside review found that A by B and B by A, published together, hid different cells and
+    gave seven small counts away when read together."""
+    response = publish(editor, [], pairs)
+    assert response.status_code == 400
+    assert soup(response).select_one("#by_2-error").get_text().endswith("chosen already, this way round or the other")
+    with app.app_context():
+        assert db.session.scalar(select(ResultsPublication.id)) is None
+
+
+def test_a_lowered_threshold_does_not_shorten_the_wait_for_the_next_publication(app, editor, survey_rows, rows):
+    from app.results import snapshot
+
+    assert publish(editor, ["area"], []).status_code == 303
+    with app.app_context():
+        last = snapshot.latest()
+        assert last.threshold == 5
+        assert not snapshot.may_publish(2, last)  # the setting lowered to 2: still 5 new responses needed
