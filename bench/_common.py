@@ -23,6 +23,15 @@ VENV_BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# `timeout` and CI stop a script with SIGTERM, which by default ends Python at once: the servers'
+# context managers would not run and their gunicorn would go on serving. As an exception, it does.
+signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 def use_project_python() -> None:
     """Re-run this script with the project's virtualenv Python when started with another one."""
     venv_python = VENV_BIN / "python"
