@@ -21,7 +21,6 @@ from app.models import Response, SurveyFile, SurveySettings
 from app.questionnaire import versions
 from app.questionnaire.model import Questionnaire
 from app.questionnaire.review import show
-from app.questionnaire.xlsform import read_xlsform
 from app.staff import audit
 from app.surveys import live
 
@@ -72,7 +71,7 @@ def upload(data: bytes, actor: str) -> SurveyFile:
     naming its sheet, row and column) and keeps nothing. The same bytes as a draft already kept give
     that draft back (a double click, or the same file uploaded again), not a second one."""
     sha256 = hashlib.sha256(data).hexdigest()
-    questionnaire = read_xlsform(data, _languages())
+    questionnaire = live.parsed(data, _languages())  # kept by its sha256: the draft's page reads it next
     same = db.session.scalar(select(SurveyFile).where(SurveyFile.sha256 == sha256, SurveyFile.state == DRAFT))
     if same is not None:
         return same
